@@ -1,0 +1,50 @@
+# make demo / make test / make bench create .venv from the lock files when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := tools/node_modules/.installed
+ASL := canary/statemachine.asl.json
+
+.PHONY: all demo test lint typecheck pytest bench lock clean
+
+all: test
+
+$(STAMP): requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	touch $@
+
+$(NODE_STAMP): tools/package-lock.json
+	cd tools && npm ci --silent --no-audit --no-fund
+	touch $@
+
+demo: $(STAMP)
+	$(PY) -m canary demo
+
+test: lint pytest
+
+lint: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows action.yml
+	@if [ -f $(ASL) ]; then tools/node_modules/.bin/asl-validator --json-path $(ASL); fi
+
+pytest: $(STAMP)
+	$(PY) -m pytest -n 2
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+# Regenerate the locks (needs uv): dev first, runtime constrained to the same versions.
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --extra emulator --extra dev --generate-hashes -o requirements/dev.txt
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -c requirements/dev.txt -o requirements/runtime.txt
+
+clean:
+	rm -rf $(VENV) tools/node_modules .mypy_cache .ruff_cache .pytest_cache .bench

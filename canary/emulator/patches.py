@@ -1,0 +1,27 @@
+"""Entry point for every moto extension: one ``install()`` that applies them all, in order."""
+
+from __future__ import annotations
+
+from canary.emulator.server import EmulatorTimings
+
+_timings = EmulatorTimings()
+
+
+def install() -> None:
+    """Apply every extension module's patches to moto (called once per process)."""
+    # Each service module exposes install(); they are added here as they are written.
+
+
+def set_timings(timings: EmulatorTimings) -> None:
+    """Record the simulated SageMaker durations for the extensions to read."""
+    global _timings  # noqa: PLW0603 - process-wide emulator setting
+    _timings = timings
+
+
+def timings() -> EmulatorTimings:
+    """The simulated SageMaker durations in force."""
+    return _timings
+
+
+def reset() -> None:
+    """Clear the extensions' own state (called after moto's reset)."""

@@ -1,0 +1,118 @@
+"""Start, reset and stop the extended moto server in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import urllib.request
+from dataclasses import dataclass
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class EmulatorTimings:
+    """How long simulated SageMaker operations take, in seconds."""
+
+    create_seconds: float = 0.0
+    update_seconds: float = 0.0
+
+
+def free_port() -> int:
+    """Ask the kernel for a free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_install_lock = threading.Lock()
+_installed = False
+
+
+def install_extensions() -> None:
+    """Switch on state machine execution and patch moto with this project's extensions (idempotent).
+
+    Must run before any state machine is created: machines created while execution is off are
+    invisible once it is switched on (MOTO-NOTES.md).
+    """
+    global _installed  # noqa: PLW0603 - one process-wide patch of moto
+    with _install_lock:
+        if _installed:
+            return
+        from moto.core.config import default_user_config
+
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        from canary.emulator import patches
+
+        patches.install()
+        _installed = True
+
+
+class Emulator:
+    """moto server with the project's extensions, on 127.0.0.1:``port``."""
+
+    def __init__(self, port: int = 0, timings: EmulatorTimings | None = None) -> None:
+        self.port = port or free_port()
+        self.timings = timings or EmulatorTimings()
+        self._server: object | None = None
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL clients pass as ``endpoint_url`` / ``AWS_ENDPOINT_URL``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Emulator:
+        """Install the extensions and serve; aws-sdk tasks call back on this port (``MOTO_PORT``)."""
+        os.environ["MOTO_PORT"] = str(self.port)
+        install_extensions()
+        from moto.server import ThreadedMotoServer
+
+        from canary.emulator import patches
+
+        patches.set_timings(self.timings)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()
+        self._server = server
+        return self
+
+    def set_timings(self, timings: EmulatorTimings) -> None:
+        """Change how long simulated SageMaker operations take from now on."""
+        from canary.emulator import patches
+
+        self.timings = timings
+        patches.set_timings(timings)
+
+    def reset(self) -> None:
+        """Forget every resource (all services), keeping the extensions and the timings."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        from canary.emulator import patches
+
+        patches.reset()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.stop()  # type: ignore[attr-defined]
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def moto_api_config(url: str, config: dict[str, object]) -> None:
+    """POST a moto configuration document to a running server (used for out-of-process servers)."""
+    request = urllib.request.Request(
+        f"{url}/moto-api/config",
+        method="POST",
+        data=json.dumps(config).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()

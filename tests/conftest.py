@@ -1,0 +1,53 @@
+"""Shared fixtures: the local AWS emulator, started once per test process, reset between tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from canary.emulator import Emulator, EmulatorTimings
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[Emulator]:
+    emulator = Emulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emulator(_emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """A running emulator with no resources, fast timings, and the AWS_* environment pointing at it."""
+    _emulator_server.set_timings(EmulatorTimings())
+    _emulator_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _emulator_server.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert os.environ["MOTO_PORT"] == str(_emulator_server.port)
+    return _emulator_server
+
+
+@pytest.fixture
+def aws(emulator: Emulator) -> Any:
+    """``aws("sagemaker")`` → a boto3 client for that service talking HTTP to the emulator."""
+
+    def client(service: str, region: str = REGION) -> Any:
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=emulator.url,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    return client
