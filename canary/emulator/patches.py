@@ -9,7 +9,10 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    # Each service module exposes install(); they are added here as they are written.
+    from canary.emulator import cloudwatch, sagemaker, stepfunctions
+
+    for module in (sagemaker, stepfunctions, cloudwatch):
+        module.install()
 
 
 def set_timings(timings: EmulatorTimings) -> None:
@@ -25,3 +28,7 @@ def timings() -> EmulatorTimings:
 
 def reset() -> None:
     """Clear the extensions' own state (called after moto's reset)."""
+    from canary.emulator import cloudwatch, sagemaker, stepfunctions
+
+    for module in (sagemaker, stepfunctions, cloudwatch):
+        module.reset()
