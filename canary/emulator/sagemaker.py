@@ -1,11 +1,549 @@
-"""moto extensions for sagemaker (see MOTO-NOTES.md for what moto 5.2.5 gets wrong)."""
+"""SageMaker on moto 5.2.5, made to behave like AWS where a canary deploy depends on it.
+
+What this module changes (MOTO-NOTES.md lists what moto gets wrong):
+
+- Endpoints go through ``Creating``/``Updating`` for the emulator's ``create_seconds``/``update_seconds``
+  (``canary.emulator.patches.timings()``, read at call time). Transitions settle lazily, on
+  every read or list of the endpoint, against ``time.monotonic()``.
+- ``UpdateEndpoint`` exists; ``UpdateEndpointWeightsAndCapacities`` keeps instance counts it is not
+  given; zero-weight variants keep ``CurrentWeight``/``DesiredWeight`` (0.0).
+- Updating (or deleting) an endpoint that is not settled, duplicate names, and missing resources are
+  ``ValidationException``s worded as SageMaker words them.
+- An image whose tag is ``broken`` fails its health check: an update to it goes ``Updating`` and
+  comes back ``InService`` on the old config with a ``FailureReason``; a create ends ``Failed``.
+- ``UpdateEndpoint`` refuses to remove a variant, or change its instance type, while the variant is
+  an Application Auto Scaling scalable target; ``DeleteEndpoint`` deregisters its targets.
+- Any ``ml.<family>.<size>`` instance type is accepted.
+
+Everything is patched onto moto's classes in-process; the server is threaded, so the state kept here
+is guarded by one lock.
+"""
 
 from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+"""The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
+
+BROKEN_TAG = "broken"
+"""Image tag that makes a production variant fail its ping health check."""
+
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_IN_SERVICE = "InService"
+_SETTLED = frozenset({_IN_SERVICE, "Failed", "OutOfService"})
+
+_lock = threading.RLock()
+_installed = False
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    """A create or update in flight: what the endpoint becomes when ``due`` (monotonic) passes."""
+
+    kind: str  # "create", "update" or "weights"
+    due: float
+    finishes_at: datetime
+    started_at: datetime
+    config_name: str
+    variants: list[dict[str, Any]]
+    instance_types: dict[str, str]
+    failure: str | None
+
+
+@dataclass
+class _Tracked:
+    """This module's knowledge of one moto ``FakeEndpoint``."""
+
+    endpoint: Any
+    live: bool = False  # a config has been deployed (False while Creating and after a failed create)
+    instance_types: dict[str, str] = field(default_factory=dict)
+    pending: _Deployment | None = None
+
+
+_tracked: dict[tuple[str, str, str], _Tracked] = {}
 
 
 def install() -> None:
     """Patch moto's sagemaker backend and responses (called once per process)."""
+    global _installed  # noqa: PLW0603 - one process-wide patch of moto
+    with _lock:
+        if _installed:
+            return
+        from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
+        from moto.sagemaker.responses import SageMakerResponse
+
+        FakeEndpointConfig.validate_instance_type = _validate_instance_type
+        backend = SageMakerModelBackend
+        for name, replacement in (
+            ("create_model", _create_model),
+            ("describe_model", _describe_model),
+            ("delete_model", _delete_model),
+            ("create_endpoint_config", _create_endpoint_config),
+            ("describe_endpoint_config", _describe_endpoint_config),
+            ("delete_endpoint_config", _delete_endpoint_config),
+            ("create_endpoint", _create_endpoint),
+            ("describe_endpoint", _describe_endpoint),
+            ("delete_endpoint", _delete_endpoint),
+            ("update_endpoint", _update_endpoint),
+            ("update_endpoint_weights_and_capacities", _update_weights_and_capacities),
+            ("list_endpoints", _list_endpoints),
+        ):
+            _originals[name] = getattr(backend, name, None)
+            setattr(backend, name, replacement)
+        SageMakerResponse.update_endpoint = _update_endpoint_response
+        _installed = True
 
 
 def reset() -> None:
     """Forget this module's own state (after moto's reset)."""
+    with _lock:
+        _tracked.clear()
+
+
+_originals: dict[str, Any] = {}
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _timings() -> Any:
+    from canary.emulator import patches
+
+    return patches.timings()
+
+
+def _now() -> datetime:
+    from moto.core.utils import utcnow
+
+    return utcnow()  # type: ignore[no-any-return]
+
+
+def _invalid(message: str) -> Exception:
+    from moto.sagemaker.exceptions import ValidationError
+
+    return ValidationError(message=message)  # type: ignore[no-any-return]
+
+
+def _arn(backend: Any, kind: str, name: str) -> str:
+    from moto.sagemaker.utils import arn_formatter
+
+    return arn_formatter(kind, name, backend.account_id, backend.region_name)  # type: ignore[no-any-return]
+
+
+def _key(backend: Any, name: str) -> tuple[str, str, str]:
+    return (backend.account_id, backend.region_name, name)
+
+
+def _image_of(backend: Any, model_name: str) -> str | None:
+    model = backend._models.get(model_name)
+    if model is None:
+        return None
+    image = (model.primary_container or {}).get("Image")
+    if image is None and model.containers:
+        image = model.containers[0].get("Image")
+    return image if isinstance(image, str) else None
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image URI (``repo:tag``), or None for an untagged or digest-pinned image."""
+    last = image.rsplit("/", 1)[-1]
+    if "@" in last or ":" not in last:
+        return None
+    return last.split(":", 1)[1]
+
+
+def _deployed_images(image: str | None, when: datetime) -> list[dict[str, Any]]:
+    if image is None:
+        return []
+    if "@sha256:" in image:
+        resolved = image
+    else:
+        digest = hashlib.sha256(image.encode()).hexdigest()
+        resolved = f"{image.rsplit(':', 1)[0] if image_tag(image) else image}@sha256:{digest}"
+    return [{"SpecifiedImage": image, "ResolvedImage": resolved, "ResolutionTime": when}]
+
+
+def _variant_summary(backend: Any, spec: dict[str, Any], when: datetime) -> dict[str, Any]:
+    """A ``ProductionVariantSummary`` for a config's ``ProductionVariant`` as first deployed."""
+    summary: dict[str, Any] = {"VariantName": spec["VariantName"]}
+    images = _deployed_images(_image_of(backend, spec.get("ModelName", "")), when)
+    if images:
+        summary["DeployedImages"] = images
+    weight = float(spec.get("InitialVariantWeight", 1.0))
+    summary["CurrentWeight"] = summary["DesiredWeight"] = weight
+    if spec.get("InitialInstanceCount") is not None:
+        count = int(spec["InitialInstanceCount"])
+        summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = count
+    if spec.get("ServerlessConfig"):
+        summary["CurrentServerlessConfig"] = summary["DesiredServerlessConfig"] = spec["ServerlessConfig"]
+    return summary
+
+
+def _health_failure(backend: Any, specs: list[dict[str, Any]]) -> str | None:
+    for spec in specs:
+        image = _image_of(backend, spec.get("ModelName", ""))
+        if image is not None and image_tag(image) == BROKEN_TAG:
+            return (
+                f"The primary container for production variant {spec['VariantName']} did not pass "
+                "the ping health check. Please check CloudWatch logs for this endpoint."
+            )
+    return None
+
+
+def _config(backend: Any, name: str) -> Any:
+    config = backend.endpoint_configs.get(name)
+    if config is None:
+        raise _invalid(f'Could not find endpoint configuration "{_arn(backend, "endpoint-config", name)}".')
+    return config
+
+
+def _endpoint(backend: Any, name: str) -> Any:
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        raise _invalid(f'Could not find endpoint "{_arn(backend, "endpoint", name)}".')
+    return endpoint
+
+
+def _track(backend: Any, endpoint: Any) -> _Tracked:
+    key = _key(backend, endpoint.endpoint_name)
+    tracked = _tracked.get(key)
+    if tracked is None or tracked.endpoint is not endpoint:
+        # An endpoint this module did not create (none in practice): take it as it stands.
+        tracked = _Tracked(endpoint=endpoint, live=True)
+        _tracked[key] = tracked
+    return tracked
+
+
+def _settle(backend: Any, endpoint: Any) -> _Tracked:
+    """Finish the endpoint's create/update if its time has come."""
+    tracked = _track(backend, endpoint)
+    pending = tracked.pending
+    if pending is None or time.monotonic() < pending.due:
+        return tracked
+    tracked.pending = None
+    endpoint.last_modified_time = pending.finishes_at
+    if pending.failure is not None:
+        endpoint.failure_reason = pending.failure
+        endpoint.endpoint_status = _IN_SERVICE if tracked.live else "Failed"
+        return tracked
+    endpoint.endpoint_config_name = pending.config_name
+    endpoint.production_variants = copy.deepcopy(pending.variants)
+    endpoint.failure_reason = None
+    endpoint.endpoint_status = _IN_SERVICE
+    tracked.instance_types = dict(pending.instance_types)
+    tracked.live = True
+    return tracked
+
+
+def _begin(tracked: _Tracked, kind: str, seconds: float, **changes: Any) -> None:
+    now = _now()
+    tracked.pending = _Deployment(
+        kind=kind,
+        due=time.monotonic() + seconds,
+        finishes_at=now + timedelta(seconds=seconds),
+        started_at=now,
+        **changes,
+    )
+    tracked.endpoint.endpoint_status = "Creating" if kind == "create" else "Updating"
+    tracked.endpoint.last_modified_time = now
+
+
+def _require_in_service(backend: Any, endpoint: Any) -> None:
+    status = endpoint.endpoint_status
+    if status == _IN_SERVICE:
+        return
+    arn = _arn(backend, "endpoint", endpoint.endpoint_name)
+    if status in _SETTLED:
+        raise _invalid(f'Cannot update endpoint "{arn}" in status {status}; delete it and create it again.')
+    raise _invalid(f'Cannot update in-progress endpoint "{arn}".')
+
+
+def _scalable_variants(backend: Any, endpoint_name: str) -> list[str]:
+    """Variants of the endpoint registered as Application Auto Scaling scalable targets."""
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    autoscaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    prefix = f"endpoint/{endpoint_name}/variant/"
+    return [
+        resource_id[len(prefix) :]
+        for resource_id, target in autoscaling.targets.get(VARIANT_DIMENSION, {}).items()
+        if target.service_namespace == "sagemaker" and resource_id.startswith(prefix)
+    ]
+
+
+def _deregister_scalable_targets(backend: Any, endpoint_name: str) -> None:
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    autoscaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    prefix = f"endpoint/{endpoint_name}/variant/"
+    targets = autoscaling.targets.get(VARIANT_DIMENSION, {})
+    for resource_id in [r for r, t in targets.items() if t.service_namespace == "sagemaker"]:
+        if resource_id.startswith(prefix):
+            del targets[resource_id]
+    for key, policy in list(autoscaling.policies.items()):
+        if policy.service_namespace == "sagemaker" and policy.resource_id.startswith(prefix):
+            del autoscaling.policies[key]
+
+
+def _describe(backend: Any, tracked: _Tracked) -> dict[str, Any]:
+    endpoint = tracked.endpoint
+    out: dict[str, Any] = {
+        "EndpointName": endpoint.endpoint_name,
+        "EndpointArn": endpoint.arn,
+        "EndpointConfigName": endpoint.endpoint_config_name,
+        "EndpointStatus": endpoint.endpoint_status,
+        "CreationTime": endpoint.creation_time,
+        "LastModifiedTime": endpoint.last_modified_time,
+    }
+    if tracked.live:
+        out["ProductionVariants"] = copy.deepcopy(endpoint.production_variants)
+    if endpoint.failure_reason:
+        out["FailureReason"] = endpoint.failure_reason
+    capture = endpoint.data_capture_config or {}
+    if capture.get("DestinationS3Uri"):
+        out["DataCaptureConfig"] = {
+            "EnableCapture": bool(capture.get("EnableCapture", True)),
+            "CaptureStatus": "Started" if capture.get("EnableCapture", True) else "Stopped",
+            "CurrentSamplingPercentage": int(capture.get("InitialSamplingPercentage", 100)),
+            "DestinationS3Uri": capture["DestinationS3Uri"],
+        }
+    pending = tracked.pending
+    if pending is not None and pending.kind != "weights":
+        out["PendingDeploymentSummary"] = {
+            "EndpointConfigName": pending.config_name,
+            "StartTime": pending.started_at,
+            "ProductionVariants": [
+                {
+                    **{k: v for k, v in variant.items() if not k.startswith("Current")},
+                    "InstanceType": pending.instance_types.get(variant["VariantName"]),
+                    "VariantStatus": [{"Status": "Creating", "StartTime": pending.started_at}],
+                }
+                for variant in pending.variants
+            ],
+        }
+        for variant in out["PendingDeploymentSummary"]["ProductionVariants"]:
+            if variant["InstanceType"] is None:
+                del variant["InstanceType"]
+    return out
+
+
+# --- patched backend methods ---------------------------------------------------------------------
+
+
+def _validate_instance_type(self: Any, instance_type: str) -> None:
+    if not _INSTANCE_TYPE.match(instance_type):
+        raise _invalid(
+            f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {_INSTANCE_TYPE.pattern}"
+        )
+
+
+def _create_model(self: Any, model_name: str, **kwargs: Any) -> Any:
+    with _lock:
+        if model_name in self._models:
+            raise _invalid(f'Cannot create already existing model "{_arn(self, "model", model_name)}".')
+        return _originals["create_model"](self, model_name=model_name, **kwargs)
+
+
+def _describe_model(self: Any, model_name: str) -> Any:
+    with _lock:
+        model = self._models.get(model_name)
+        if model is None:
+            raise _invalid(f'Could not find model "{_arn(self, "model", model_name)}".')
+        return model
+
+
+def _delete_model(self: Any, model_name: str) -> None:
+    with _lock:
+        if self._models.pop(model_name, None) is None:
+            raise _invalid(f'Could not find model "{_arn(self, "model", model_name)}".')
+
+
+def _create_endpoint_config(self: Any, endpoint_config_name: str, **kwargs: Any) -> Any:
+    with _lock:
+        if endpoint_config_name in self.endpoint_configs:
+            arn = _arn(self, "endpoint-config", endpoint_config_name)
+            raise _invalid(f'Cannot create already existing endpoint configuration "{arn}".')
+        for variant in kwargs.get("production_variants") or []:
+            if variant.get("ModelName") not in self._models:
+                raise _invalid(f'Could not find model "{_arn(self, "model", variant.get("ModelName"))}".')
+        return _originals["create_endpoint_config"](self, endpoint_config_name=endpoint_config_name, **kwargs)
+
+
+def _describe_endpoint_config(self: Any, endpoint_config_name: str) -> dict[str, Any]:
+    with _lock:
+        return _config(self, endpoint_config_name).response_object  # type: ignore[no-any-return]
+
+
+def _delete_endpoint_config(self: Any, endpoint_config_name: str) -> None:
+    with _lock:
+        _config(self, endpoint_config_name)
+        del self.endpoint_configs[endpoint_config_name]
+
+
+def _create_endpoint(
+    self: Any, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]] | None = None
+) -> Any:
+    with _lock:
+        if endpoint_name in self.endpoints:
+            arn = _arn(self, "endpoint", endpoint_name)
+            raise _invalid(f'Cannot create already existing endpoint "{arn}".')
+        config = _config(self, endpoint_config_name)
+        endpoint = _originals["create_endpoint"](
+            self, endpoint_name=endpoint_name, endpoint_config_name=endpoint_config_name, tags=tags
+        )
+        tracked = _Tracked(endpoint=endpoint)
+        _tracked[_key(self, endpoint_name)] = tracked
+        now = _now()
+        specs = config.production_variants
+        _begin(
+            tracked,
+            "create",
+            float(_timings().create_seconds),
+            config_name=endpoint_config_name,
+            variants=[_variant_summary(self, spec, now) for spec in specs],
+            instance_types={s["VariantName"]: s["InstanceType"] for s in specs if s.get("InstanceType")},
+            failure=_health_failure(self, specs),
+        )
+        endpoint.production_variants = []
+        return endpoint
+
+
+def _describe_endpoint(self: Any, endpoint_name: str) -> dict[str, Any]:
+    with _lock:
+        return _describe(self, _settle(self, _endpoint(self, endpoint_name)))
+
+
+def _delete_endpoint(self: Any, endpoint_name: str) -> None:
+    with _lock:
+        endpoint = _endpoint(self, endpoint_name)
+        _settle(self, endpoint)
+        if endpoint.endpoint_status not in _SETTLED:
+            raise _invalid(f'Cannot update in-progress endpoint "{endpoint.arn}".')
+        del self.endpoints[endpoint_name]
+        _tracked.pop(_key(self, endpoint_name), None)
+        # "Delete endpoints configured for auto scaling": the variants' scalable targets go too.
+        _deregister_scalable_targets(self, endpoint_name)
+
+
+def _update_endpoint(
+    self: Any,
+    endpoint_name: str,
+    endpoint_config_name: str,
+    retain_all_variant_properties: bool = False,
+    exclude_retained_variant_properties: list[dict[str, str]] | None = None,
+) -> str:
+    with _lock:
+        endpoint = _endpoint(self, endpoint_name)
+        config = _config(self, endpoint_config_name)
+        tracked = _settle(self, endpoint)
+        _require_in_service(self, endpoint)
+        specs: list[dict[str, Any]] = config.production_variants
+        new_types = {s["VariantName"]: s.get("InstanceType") for s in specs}
+        blocked = [
+            variant
+            for variant in _scalable_variants(self, endpoint_name)
+            if variant not in new_types or new_types[variant] != tracked.instance_types.get(variant)
+        ]
+        if blocked:
+            raise _invalid(
+                f'The variant(s) "{blocked}" must be deregistered as scalable targets with '
+                "Application Auto Scaling before they can be removed or have their instance type "
+                f'updated on endpoint "{endpoint.arn}". See "Update endpoints that use auto scaling" '
+                "in the Amazon SageMaker AI developer guide."
+            )
+        now = _now()
+        variants = [_variant_summary(self, spec, now) for spec in specs]
+        if retain_all_variant_properties:
+            excluded = {p.get("VariantPropertyType") for p in exclude_retained_variant_properties or []}
+            current = {v["VariantName"]: v for v in endpoint.production_variants}
+            for variant in variants:
+                old = current.get(variant["VariantName"])
+                if old is None:
+                    continue
+                for prop, fields in (
+                    ("DesiredWeight", ("CurrentWeight", "DesiredWeight")),
+                    ("DesiredInstanceCount", ("CurrentInstanceCount", "DesiredInstanceCount")),
+                ):
+                    if prop not in excluded:
+                        variant.update({f: old[f] for f in fields if f in old})
+        _begin(
+            tracked,
+            "update",
+            float(_timings().update_seconds),
+            config_name=endpoint_config_name,
+            variants=variants,
+            instance_types={k: v for k, v in new_types.items() if v},
+            failure=_health_failure(self, specs),
+        )
+        return endpoint.arn  # type: ignore[no-any-return]
+
+
+def _update_weights_and_capacities(
+    self: Any, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
+) -> str:
+    with _lock:
+        endpoint = _endpoint(self, endpoint_name)
+        tracked = _settle(self, endpoint)
+        _require_in_service(self, endpoint)
+        names = [v["VariantName"] for v in endpoint.production_variants]
+        seen: set[str] = set()
+        for desired in desired_weights_and_capacities:
+            name = str(desired.get("VariantName"))
+            if name in seen:
+                raise _invalid(f'The variant name "{name}" was non-unique within the request.')
+            if name not in names:
+                raise _invalid(
+                    f'The variant name(s) "{name}" is/are not present within endpoint configuration '
+                    f'"{endpoint.endpoint_config_name}".'
+                )
+            seen.add(name)
+        variants = copy.deepcopy(endpoint.production_variants)
+        by_name = {v["VariantName"]: v for v in variants}
+        for desired in desired_weights_and_capacities:
+            target = by_name[desired["VariantName"]]
+            live = next(v for v in endpoint.production_variants if v["VariantName"] == desired["VariantName"])
+            if desired.get("DesiredWeight") is not None:
+                weight = float(desired["DesiredWeight"])
+                target["CurrentWeight"] = target["DesiredWeight"] = live["DesiredWeight"] = weight
+            if desired.get("DesiredInstanceCount") is not None:
+                count = int(desired["DesiredInstanceCount"])
+                target["CurrentInstanceCount"] = target["DesiredInstanceCount"] = count
+                live["DesiredInstanceCount"] = count
+        _begin(
+            tracked,
+            "weights",
+            float(_timings().update_seconds),
+            config_name=endpoint.endpoint_config_name,
+            variants=variants,
+            instance_types=dict(tracked.instance_types),
+            failure=None,
+        )
+        return endpoint.arn  # type: ignore[no-any-return]
+
+
+def _list_endpoints(self: Any, *args: Any, **kwargs: Any) -> Any:
+    with _lock:
+        for endpoint in list(self.endpoints.values()):
+            _settle(self, endpoint)
+        return _originals["list_endpoints"](self, *args, **kwargs)
+
+
+def _update_endpoint_response(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    arn = self.sagemaker_backend.update_endpoint(
+        endpoint_name=self._get_param("EndpointName"),
+        endpoint_config_name=self._get_param("EndpointConfigName"),
+        retain_all_variant_properties=bool(self._get_param("RetainAllVariantProperties", False)),
+        exclude_retained_variant_properties=self._get_param("ExcludeRetainedVariantProperties") or [],
+    )
+    return ActionResult({"EndpointArn": arn})
