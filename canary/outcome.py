@@ -1,0 +1,90 @@
+"""What a finished execution means for the deploy, and the job's exit status.
+
+Decision table (SPEC §2, §3):
+
+| Step Functions status | error                                      | outcome       | exit |
+|-----------------------|--------------------------------------------|---------------|------|
+| SUCCEEDED             | —                                          | deployed      | 0    |
+| FAILED                | ``Canary.RolledBack``                      | rolled-back   | 1    |
+| FAILED                | ``Canary.UpdateFailed``                    | rolled-back   | 1    |
+| FAILED                | anything else                              | failed        | 1    |
+| TIMED_OUT             | —                                          | timed-out     | 1    |
+| ABORTED               | —                                          | cancelled     | 1    |
+| RUNNING (we stopped following at the deadline)  | —                 | timed-out     | 1    |
+
+``Canary.UpdateFailed`` is reported as ``rolled-back``: SageMaker returns an endpoint whose update
+failed to ``InService`` on its *old* config, so the endpoint is where it was before the deploy —
+which is what a rollback means to the user — and the job still fails. ``Canary.CreateFailed`` (a
+first deploy whose endpoint ended ``Failed``) is ``failed``: there was nothing to roll back to.
+Anything but SUCCEEDED is never a success.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OutcomeName = Literal["deployed", "rolled-back", "failed", "timed-out", "cancelled"]
+
+ROLLED_BACK_ERRORS = frozenset({"Canary.RolledBack", "Canary.UpdateFailed"})
+"""Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The deploy's result, as the action reports it (outputs, summary, exit status)."""
+
+    outcome: OutcomeName
+    status: str
+    """Step Functions status: ``SUCCEEDED``, ``FAILED``, ``TIMED_OUT``, ``ABORTED`` or ``RUNNING``."""
+    error: str | None
+    cause: str | None
+    """Untrusted text (from AWS): escape it wherever it is shown."""
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    """The execution's output document, parsed (empty unless it is a JSON object)."""
+    exit_code: int = 1
+
+    @property
+    def succeeded(self) -> bool:
+        """True only when the new model took all the traffic."""
+        return self.outcome == "deployed"
+
+
+def _parse_output(raw: object) -> Mapping[str, Any]:
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def classify(description: Mapping[str, Any]) -> Outcome:
+    """Classify a DescribeExecution response (or the same fields) into an :class:`Outcome`.
+
+    A still ``RUNNING`` execution is classified ``timed-out``: the caller stopped following it at
+    its deadline (the execution goes on). Unknown statuses are ``failed``.
+    """
+    status = str(description.get("status", "UNKNOWN"))
+    error = _text(description.get("error"))
+    cause = _text(description.get("cause"))
+    summary = _parse_output(description.get("output"))
+    name: OutcomeName
+    if status == "SUCCEEDED":
+        return Outcome("deployed", status, None, None, summary, exit_code=0)
+    if status == "FAILED":
+        name = "rolled-back" if error in ROLLED_BACK_ERRORS else "failed"
+    elif status in {"TIMED_OUT", "RUNNING"}:
+        name = "timed-out"
+    elif status == "ABORTED":
+        name = "cancelled"
+    else:
+        name = "failed"
+    return Outcome(name, status, error, cause, summary, exit_code=1)
