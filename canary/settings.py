@@ -1,0 +1,504 @@
+"""The action's inputs: one pydantic-settings model, read from the runner's ``INPUT_*`` environment.
+
+A Docker action receives each input as ``INPUT_<NAME>``, the name upper-cased with its hyphens kept
+(``INPUT_IMAGE-URI``), so every field has an explicit alias. GitHub passes every input as a string
+and an unset optional input as the empty string: empty means "the default" for optional inputs and
+"missing" for required ones.
+
+Every value is parsed here, once, with a message that names the input and says how to fix it:
+
+- booleans: ``true``/``True``/``TRUE``/``false``/``False``/``FALSE`` only — what the Actions
+  toolkit's ``getBooleanInput`` accepts. ``yes``, ``1``, ``on`` are refused rather than guessed.
+- ``model-environment``: one ``KEY=VALUE`` a line; blank lines and lines starting with ``#`` are
+  skipped; keys follow SageMaker's ``[a-zA-Z_][a-zA-Z0-9_]*``; a key given twice is an error.
+- ``alarm-names``: comma or newline separated, blanks dropped, duplicates dropped.
+
+The CLI (``python -m canary deploy --endpoint-name …``) builds the same model from its flags
+(:func:`settings_from_inputs`) without reading ``INPUT_*``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from canary.errors import InvalidInputError
+
+ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+"""SageMaker's EndpointName pattern (CreateEndpoint API reference), 63 characters at most."""
+IMAGE_URI = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?"  # registry host[:port]
+    r"/[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"  # repository path
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"  # :tag
+    r"(?:@sha256:[a-f0-9]{64})?$"  # @digest
+)
+"""``registry/repository[:tag][@sha256:digest]``: SageMaker pulls from ECR or a private registry."""
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")
+SFN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+"""Step Functions state machine and execution names (restricted to what CloudWatch Logs accepts)."""
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+TRUE_VALUES = frozenset({"true", "True", "TRUE"})
+FALSE_VALUES = frozenset({"false", "False", "FALSE"})
+
+INPUT_PREFIX = "INPUT_"
+
+
+def _alias(name: str) -> str:
+    return f"{INPUT_PREFIX}{name.upper()}"
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def parse_bool(value: object, default: bool) -> bool:
+    """GitHub's boolean input values (YAML 1.2 core schema); empty is the default."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value)
+    if not text:
+        return default
+    if text in TRUE_VALUES:
+        return True
+    if text in FALSE_VALUES:
+        return False
+    raise ValueError(f"{text!r} is not a boolean: use true or false")
+
+
+def parse_int(value: object, default: int | None, minimum: int = 1) -> int | None:
+    """A whole number ≥ ``minimum``; empty is the default."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else _text(value)
+    if not text:
+        return default
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError(f"{text!r} is not a whole number: give an integer ≥ {minimum}")
+    number = int(text)
+    if number < minimum:
+        raise ValueError(f"{number} is too small: give an integer ≥ {minimum}")
+    return number
+
+
+def parse_decimal(value: object, default: float | None, *, positive: bool) -> float | None:
+    """A finite decimal number, ≥ 0 (or > 0 when ``positive``); empty is the default."""
+    text = _text(value)
+    if not text:
+        return default
+    bound = "> 0" if positive else "≥ 0"
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number: give a decimal number {bound}, e.g. 2.5") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise ValueError(f"{text!r} is out of range: give a decimal number {bound}, e.g. 2.5")
+    return number
+
+
+def parse_weights(value: object) -> list[int]:
+    """``canary-weights``: comma-separated whole percentages, strictly increasing, each 0 < w < 100."""
+    if isinstance(value, list):
+        return [int(item) for item in value]
+    text = _text(value)
+    if not text:
+        return [20]
+    weights: list[int] = []
+    for part in text.split(","):
+        item = part.strip().removesuffix("%").strip()
+        if not re.fullmatch(r"\d+", item):
+            raise ValueError(
+                f"{part.strip()!r} is not a whole percentage: give comma-separated integers, e.g. 10,50"
+            )
+        weight = int(item)
+        if not 0 < weight < 100:
+            raise ValueError(f"{weight} is out of range: each weight must be between 1 and 99 (0 < w < 100)")
+        if weights and weight <= weights[-1]:
+            raise ValueError(
+                f"{weights[-1]} then {weight} is not strictly increasing: "
+                "list the steps in increasing order, e.g. 10,50"
+            )
+        weights.append(weight)
+    return weights
+
+
+def parse_environment(value: object) -> dict[str, str]:
+    """``model-environment``: ``KEY=VALUE`` lines; blank lines and ``#`` comments skipped."""
+    if isinstance(value, dict):
+        return {str(key): str(val) for key, val in value.items()}
+    text = "" if value is None else str(value)
+    environment: dict[str, str] = {}
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, val = line.partition("=")
+        key = key.strip()
+        if not sep:
+            problems.append(f"line {number} has no '=': write KEY=VALUE")
+        elif not ENV_KEY.match(key) or len(key) > 1024:
+            problems.append(
+                f"line {number}: {key!r} is not a valid variable name: use letters, digits and _, "
+                "not starting with a digit"
+            )
+        elif key in environment:
+            problems.append(f"line {number}: {key} is set twice: keep one line per variable")
+        elif len(val) > 1024:
+            problems.append(f"line {number}: the value of {key} is longer than 1024 characters")
+        else:
+            environment[key] = val
+    if len(environment) > 100:
+        problems.append(f"{len(environment)} variables: SageMaker allows at most 100")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return environment
+
+
+def parse_names(value: object) -> list[str]:
+    """``alarm-names``: comma or newline separated alarm names."""
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    names = [part.strip() for part in re.split(r"[,\n]", _text(value))]
+    names = [name for name in names if name]
+    for name in names:
+        if len(name) > 255:
+            raise ValueError(
+                f"{name[:40]!r}… is longer than 255 characters: CloudWatch alarm names are ≤ 255"
+            )
+    return list(dict.fromkeys(names))
+
+
+def _validator(parse: Callable[[object], object]) -> Any:
+    return classmethod(lambda cls, value: parse(value))
+
+
+class Settings(BaseSettings):
+    """Every input of the action (SPEC §2 plus the error-alarm thresholds), parsed and validated."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        env_ignore_empty=False,
+        validate_default=True,
+    )
+
+    endpoint_name: str = Field(default="", alias=_alias("endpoint-name"))
+    image_uri: str = Field(default="", alias=_alias("image-uri"))
+    model_data: str | None = Field(default=None, alias=_alias("model-data"))
+    model_environment: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, alias=_alias("model-environment")
+    )
+    execution_role_arn: str = Field(default="", alias=_alias("execution-role-arn"))
+    instance_type: str | None = Field(default=None, alias=_alias("instance-type"))
+    instance_count: int = Field(default=1, alias=_alias("instance-count"))
+    canary_instance_count: int = Field(default=1, alias=_alias("canary-instance-count"))
+    canary_weights: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [20], alias=_alias("canary-weights")
+    )
+    wait_minutes: float = Field(default=20.0, alias=_alias("wait-minutes"))
+    alarm_names: Annotated[list[str], NoDecode] = Field(default_factory=list, alias=_alias("alarm-names"))
+    alarm_check_seconds: int = Field(default=60, alias=_alias("alarm-check-seconds"))
+    error_alarms: bool = Field(default=True, alias=_alias("error-alarms"))
+    error_alarm_4xx_threshold: int = Field(default=5, alias=_alias("error-alarm-4xx-threshold"))
+    error_alarm_5xx_threshold: int = Field(default=1, alias=_alias("error-alarm-5xx-threshold"))
+    autoscaling_min_capacity: int | None = Field(default=None, alias=_alias("autoscaling-min-capacity"))
+    autoscaling_max_capacity: int | None = Field(default=None, alias=_alias("autoscaling-max-capacity"))
+    autoscaling_target: float | None = Field(default=None, alias=_alias("autoscaling-target"))
+    state_machine_arn: str | None = Field(default=None, alias=_alias("state-machine-arn"))
+    state_machine_name: str = Field(default="sagemaker-canary-deploy", alias=_alias("state-machine-name"))
+    state_machine_role_arn: str | None = Field(default=None, alias=_alias("state-machine-role-arn"))
+    execution_name: str | None = Field(default=None, alias=_alias("execution-name"))
+    timeout_minutes: float = Field(default=180.0, alias=_alias("timeout-minutes"))
+    on_cancel: Literal["detach", "stop"] = Field(default="detach", alias=_alias("on-cancel"))
+    verbose: bool = Field(default=False, alias=_alias("verbose"))
+    dry_run: bool = Field(default=False, alias=_alias("dry-run"))
+    aws_region: str = Field(default="", alias=_alias("aws-region"))
+
+    # -- required text -------------------------------------------------------------------------
+
+    @field_validator("endpoint_name", mode="before")
+    @classmethod
+    def _endpoint_name(cls, value: object) -> str:
+        text = _text(value)
+        if not text:
+            raise ValueError("is required: the SageMaker endpoint to deploy to")
+        if len(text) > 63 or not ENDPOINT_NAME.match(text):
+            raise ValueError(
+                f"{text!r} is not a valid SageMaker endpoint name: 1-63 letters, digits and hyphens, "
+                "starting and ending with a letter or digit"
+            )
+        return text
+
+    @field_validator("image_uri", mode="before")
+    @classmethod
+    def _image_uri(cls, value: object) -> str:
+        text = _text(value)
+        if not text:
+            raise ValueError(
+                "is required: the inference image, e.g. 123456789012.dkr.ecr.REGION.amazonaws.com/repo:tag"
+            )
+        if len(text) > 255 or not IMAGE_URI.match(text):
+            raise ValueError(
+                f"{text!r} is not an image URI: write registry/repository[:tag][@sha256:digest], "
+                "e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1.0"
+            )
+        return text
+
+    @field_validator("execution_role_arn", mode="before")
+    @classmethod
+    def _execution_role_arn(cls, value: object) -> str:
+        text = _text(value)
+        if not text:
+            raise ValueError("is required: the IAM role SageMaker assumes, arn:aws:iam::ACCOUNT:role/NAME")
+        if not ROLE_ARN.match(text):
+            raise ValueError(f"{text!r} is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME")
+        return text
+
+    # -- optional text -------------------------------------------------------------------------
+
+    @field_validator("model_data", mode="before")
+    @classmethod
+    def _model_data(cls, value: object) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 1024:
+            raise ValueError(f"{text!r} is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)")
+        return text
+
+    @field_validator("instance_type", mode="before")
+    @classmethod
+    def _instance_type(cls, value: object) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        if not INSTANCE_TYPE.match(text):
+            raise ValueError(f"{text!r} is not a SageMaker instance type: write e.g. ml.m5.large")
+        return text
+
+    @field_validator("state_machine_arn", mode="before")
+    @classmethod
+    def _state_machine_arn(cls, value: object) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        if not STATE_MACHINE_ARN.match(text):
+            raise ValueError(
+                f"{text!r} is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
+                "(or leave it empty to use the bundled one)"
+            )
+        return text
+
+    @field_validator("state_machine_name", mode="before")
+    @classmethod
+    def _state_machine_name(cls, value: object) -> str:
+        text = _text(value) or "sagemaker-canary-deploy"
+        if not SFN_NAME.match(text):
+            raise ValueError(
+                f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
+            )
+        return text
+
+    @field_validator("state_machine_role_arn", mode="before")
+    @classmethod
+    def _state_machine_role_arn(cls, value: object) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        if not ROLE_ARN.match(text):
+            raise ValueError(f"{text!r} is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME")
+        return text
+
+    @field_validator("execution_name", mode="before")
+    @classmethod
+    def _execution_name(cls, value: object) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        if not SFN_NAME.match(text):
+            raise ValueError(
+                f"{text!r} is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - "
+                "(or leave it empty to derive one)"
+            )
+        return text
+
+    @field_validator("on_cancel", mode="before")
+    @classmethod
+    def _on_cancel(cls, value: object) -> str:
+        text = _text(value) or "detach"
+        if text not in {"detach", "stop"}:
+            raise ValueError(f"{text!r} is not an option: use detach or stop")
+        return text
+
+    @field_validator("aws_region", mode="before")
+    @classmethod
+    def _aws_region(cls, value: object) -> str:
+        text = _text(value) or os.environ.get("AWS_REGION", "") or os.environ.get("AWS_DEFAULT_REGION", "")
+        text = text.strip()
+        if not text:
+            raise ValueError(
+                "no region: set the aws-region input or AWS_REGION (configure-aws-credentials sets it)"
+            )
+        if not REGION.match(text):
+            raise ValueError(f"{text!r} is not an AWS region: write e.g. us-east-1")
+        return text
+
+    # -- numbers and flags ---------------------------------------------------------------------
+
+    _instance_count = field_validator("instance_count", "canary_instance_count", mode="before")(
+        _validator(lambda value: parse_int(value, 1))
+    )
+    _alarm_check_seconds = field_validator("alarm_check_seconds", mode="before")(
+        _validator(lambda value: parse_int(value, 60))
+    )
+    _threshold_4xx = field_validator("error_alarm_4xx_threshold", mode="before")(
+        _validator(lambda value: parse_int(value, 5))
+    )
+    _threshold_5xx = field_validator("error_alarm_5xx_threshold", mode="before")(
+        _validator(lambda value: parse_int(value, 1))
+    )
+    _capacity = field_validator("autoscaling_min_capacity", "autoscaling_max_capacity", mode="before")(
+        _validator(lambda value: parse_int(value, None))
+    )
+    _target = field_validator("autoscaling_target", mode="before")(
+        _validator(lambda value: parse_decimal(value, None, positive=True))
+    )
+    _wait = field_validator("wait_minutes", mode="before")(
+        _validator(lambda value: parse_decimal(value, 20.0, positive=False))
+    )
+    _timeout = field_validator("timeout_minutes", mode="before")(
+        _validator(lambda value: parse_decimal(value, 180.0, positive=True))
+    )
+    _error_alarms = field_validator("error_alarms", mode="before")(
+        _validator(lambda value: parse_bool(value, True))
+    )
+    _verbose = field_validator("verbose", mode="before")(_validator(lambda value: parse_bool(value, False)))
+    _dry_run = field_validator("dry_run", mode="before")(_validator(lambda value: parse_bool(value, False)))
+    _weights = field_validator("canary_weights", mode="before")(_validator(parse_weights))
+    _environment = field_validator("model_environment", mode="before")(_validator(parse_environment))
+    _alarms = field_validator("alarm_names", mode="before")(_validator(parse_names))
+
+    @model_validator(mode="after")
+    def _autoscaling(self) -> Settings:
+        if self.autoscaling_max_capacity is None:
+            if self.autoscaling_min_capacity is not None or self.autoscaling_target is not None:
+                raise ValueError(
+                    "autoscaling-max-capacity: is empty while autoscaling-min-capacity or autoscaling-target "
+                    "is set: set autoscaling-max-capacity to turn auto scaling on"
+                )
+            return self
+        if self.autoscaling_target is None:
+            raise ValueError(
+                "autoscaling-target: is required when autoscaling-max-capacity is set: give the target "
+                "invocations per instance per minute, e.g. 70"
+            )
+        minimum = self.autoscaling_min_capacity or self.instance_count
+        if self.autoscaling_max_capacity < minimum:
+            raise ValueError(
+                f"autoscaling-max-capacity: {self.autoscaling_max_capacity} is below the minimum capacity "
+                f"{minimum}: set it ≥ autoscaling-min-capacity (or instance-count)"
+            )
+        return self
+
+    # -- derived -------------------------------------------------------------------------------
+
+    @property
+    def bake_seconds(self) -> int:
+        """Bake time of each step in whole seconds (Step Functions waits take integers)."""
+        return round(self.wait_minutes * 60)
+
+    @property
+    def timeout_seconds(self) -> float:
+        """How long the action follows the execution."""
+        return self.timeout_minutes * 60
+
+    @property
+    def autoscaling_enabled(self) -> bool:
+        """True when target tracking is applied after promotion."""
+        return self.autoscaling_max_capacity is not None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The runner's environment only: no dotenv or secret files."""
+        return (init_settings, env_settings)
+
+
+class _FlagSettings(Settings):
+    """The same model fed only by the values given (the CLI's flags): the environment is not read."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init values only."""
+        return (init_settings,)
+
+
+_FIELD_TO_INPUT = {
+    name: str(field.alias)[len(INPUT_PREFIX) :].lower() for name, field in Settings.model_fields.items()
+}
+INPUT_NAMES: tuple[str, ...] = tuple(_FIELD_TO_INPUT.values())
+"""Every input name, as action.yml spells it."""
+
+
+def _problems(error: ValidationError) -> list[str]:
+    problems: list[str] = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        loc = item["loc"][0] if item["loc"] else None
+        if isinstance(loc, str):
+            field = (
+                loc if loc in _FIELD_TO_INPUT else loc.removeprefix(INPUT_PREFIX).lower().replace("-", "_")
+            )
+            name = _FIELD_TO_INPUT.get(field, loc.removeprefix(INPUT_PREFIX).lower())
+            problems.append(f"{name}: {message}")
+        else:
+            problems.append(message)
+    return problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the inputs from the runner's ``INPUT_*`` environment.
+
+    ``environ`` defaults to ``os.environ`` (read by pydantic-settings); a mapping is validated as if it
+    were the environment (the CLI's path: nothing else is read).
+    Raises :class:`InvalidInputError` listing every problem, each naming its input.
+    """
+    try:
+        if environ is None:
+            return Settings()
+        values = {
+            key.upper(): value for key, value in environ.items() if key.upper().startswith(INPUT_PREFIX)
+        }
+        return _FlagSettings.model_validate(values)
+    except ValidationError as error:
+        raise InvalidInputError(_problems(error)) from None
+
+
+def settings_from_inputs(inputs: Mapping[str, str]) -> Settings:
+    """Build the settings from input names (``{"endpoint-name": "…"}``): the CLI's path."""
+    unknown = sorted(set(inputs) - set(INPUT_NAMES))
+    if unknown:
+        raise InvalidInputError([f"{name}: unknown input" for name in unknown])
+    return load_settings({_alias(name): value for name, value in inputs.items()})
