@@ -8,6 +8,8 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 ROLE = "arn:aws:iam::123456789012:role/StatesRole"
 SDK = "arn:aws:states:::aws-sdk:"
 
@@ -154,3 +156,128 @@ def test_task_result_timestamps_become_iso_strings_and_describe_execution_works(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", alarm["StateUpdatedTimestamp"])
     history = sfn.get_execution_history(executionArn=described["executionArn"])["events"]
     assert history[-1]["type"] == "ExecutionSucceeded"
+
+
+# --- GetExecutionHistory paging ---------------------------------------------------------------------
+
+COUNTER_LOOP = {
+    "StartAt": "Init",
+    "States": {
+        "Init": {"Type": "Pass", "Parameters": {"i": 0, "laps.$": "$.laps"}, "Next": "Lap"},
+        "Lap": {
+            "Type": "Pass",
+            "Parameters": {"i.$": "States.MathAdd($.i, 1)", "laps.$": "$.laps"},
+            "Next": "Check",
+        },
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.i", "NumericLessThanPath": "$.laps", "Next": "Lap"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Pass", "End": True},
+    },
+}
+
+
+def _history_of_laps(sfn: Any, laps: int) -> str:
+    """A finished execution with 6 + 4 * laps history events."""
+    described = _run(sfn, COUNTER_LOOP, {"laps": laps})
+    assert described["status"] == "SUCCEEDED"
+    return str(described["executionArn"])
+
+
+def _page_ids(sfn: Any, execution_arn: str, **kwargs: Any) -> list[list[int]]:
+    pages: list[list[int]] = []
+    while True:
+        page = sfn.get_execution_history(executionArn=execution_arn, **kwargs)
+        pages.append([event["id"] for event in page["events"]])
+        if "nextToken" not in page:
+            return pages
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def test_history_of_5002_events_pages_1000_at_a_time_forwards_and_in_reverse(aws: Any) -> None:
+    """AWS GetExecutionHistory API reference: ``maxResults`` (max 1000) bounds a page, ``nextToken``
+    continues it, ``reverseOrder`` lists events newest first. Every event exactly once, in order.
+    """
+    sfn = aws("stepfunctions")
+    execution_arn = _history_of_laps(sfn, 1249)
+    everything = list(range(1, 5003))
+
+    forward = _page_ids(sfn, execution_arn, maxResults=1000)
+    assert [len(page) for page in forward] == [1000] * 5 + [2]
+    assert [event_id for page in forward for event_id in page] == everything
+
+    backward = _page_ids(sfn, execution_arn, maxResults=1000, reverseOrder=True)
+    assert [len(page) for page in backward] == [1000] * 5 + [2]
+    assert [event_id for page in backward for event_id in page] == everything[::-1]
+
+
+def test_history_events_link_to_previous_events_and_end_with_success(aws: Any) -> None:
+    """AWS HistoryEvent: ``id`` and ``previousEventId``; a finished execution's last event is
+    ExecutionSucceeded. Paged events carry the same content as moto's own events.
+    """
+    sfn = aws("stepfunctions")
+    execution_arn = _history_of_laps(sfn, 2)
+    events = sfn.get_execution_history(executionArn=execution_arn)["events"]
+    assert [event["id"] for event in events] == list(range(1, 15))
+    assert events[0]["type"] == "ExecutionStarted"
+    assert json.loads(events[0]["executionStartedEventDetails"]["input"]) == {"laps": 2}
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    assert events[2]["previousEventId"] == 2
+    assert all(event["timestamp"].tzinfo is not None for event in events)
+
+
+def test_history_page_size_defaults_to_100(aws: Any) -> None:
+    """AWS GetExecutionHistory: "The default is 100"; a ``maxResults`` of 0 uses the default."""
+    sfn = aws("stepfunctions")
+    execution_arn = _history_of_laps(sfn, 50)  # 206 events
+    assert [len(page) for page in _page_ids(sfn, execution_arn)] == [100, 100, 6]
+    assert [len(page) for page in _page_ids(sfn, execution_arn, maxResults=0)] == [100, 100, 6]
+
+
+def test_history_page_size_above_1000_is_a_validation_error(aws: Any) -> None:
+    """AWS GetExecutionHistory: "the maximum allowed page size is 1000"."""
+    sfn = aws("stepfunctions")
+    execution_arn = _history_of_laps(sfn, 1)
+    with pytest.raises(sfn.exceptions.ClientError) as raised:
+        sfn.get_execution_history(executionArn=execution_arn, maxResults=1001)
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_history_without_execution_data_omits_inputs_and_outputs(aws: Any) -> None:
+    """AWS GetExecutionHistory ``includeExecutionData``: whether execution data (input or output of a
+    history event) is returned; the default is true.
+    """
+    sfn = aws("stepfunctions")
+    execution_arn = _history_of_laps(sfn, 1)
+    full = sfn.get_execution_history(executionArn=execution_arn)["events"]
+    lean = sfn.get_execution_history(executionArn=execution_arn, includeExecutionData=False)["events"]
+    assert "input" in full[0]["executionStartedEventDetails"]
+    assert "output" in full[-1]["executionSucceededEventDetails"]
+    assert [event["type"] for event in lean] == [event["type"] for event in full]
+    for event in lean:
+        for key, details in event.items():
+            if key.endswith("EventDetails"):
+                assert "input" not in details
+                assert "output" not in details
+    assert lean[0]["executionStartedEventDetails"]["roleArn"] == ROLE
+
+
+def test_history_token_is_opaque_and_bound_to_its_execution_and_direction(aws: Any) -> None:
+    """AWS GetExecutionHistory errors: ``InvalidToken`` — "The provided token is not valid"."""
+    sfn = aws("stepfunctions")
+    first = _history_of_laps(sfn, 5)
+    second = _history_of_laps(sfn, 5)
+    token = sfn.get_execution_history(executionArn=first, maxResults=3)["nextToken"]
+    assert "3" not in token.split(":")  # not a bare offset
+    for arn, reverse, bad_token in [
+        (first, False, "garbage"),
+        (first, False, token[:-2] + ("AA" if token[-2:] != "AA" else "BB")),
+        (second, False, token),
+        (first, True, token),
+    ]:
+        with pytest.raises(sfn.exceptions.InvalidToken):
+            sfn.get_execution_history(executionArn=arn, reverseOrder=reverse, nextToken=bad_token)
+    resumed = sfn.get_execution_history(executionArn=first, maxResults=3, nextToken=token)
+    assert [event["id"] for event in resumed["events"]] == [4, 5, 6]
