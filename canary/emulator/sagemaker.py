@@ -455,7 +455,7 @@ def _update_endpoint(
         ]
         if blocked:
             raise _invalid(
-                f'The variant(s) "{blocked}" must be deregistered as scalable targets with '
+                f'The variant(s) "[{", ".join(blocked)}]" must be deregistered as scalable targets with '
                 "Application Auto Scaling before they can be removed or have their instance type "
                 f'updated on endpoint "{endpoint.arn}". See "Update endpoints that use auto scaling" '
                 "in the Amazon SageMaker AI developer guide."
