@@ -11,6 +11,13 @@
   at a cost proportional to the page: each event is serialized once per execution and cached (past
   events never change), and a page joins cached JSON. Tokens are opaque and HMAC-bound to the
   execution and direction; anything else is ``InvalidToken``.
+- StartExecution without a name gets a UUID (moto's ARN ended in ``:None``); names are validated as the
+  StartExecution API reference says (1-80 characters, none of the forbidden ones → ``InvalidName``).
+- StopExecution keeps its ``error`` and ``cause`` (ExecutionAborted event, DescribeExecution) and
+  answers once the execution is ABORTED, with its ``stopDate``.
+- CreateStateMachine with an existing name and a different definition is ``StateMachineAlreadyExists``
+  (moto silently returned the old machine, unchanged).
+- The context object's ``$$.State`` has ``RetryCount`` in every state and an AWS-style ``EnteredTime``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import hmac
 import json
 import os
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,10 +315,103 @@ def _install_history_paging() -> None:
     StepFunctionResponse.get_execution_history = _get_execution_history
 
 
+# --- executions and state machines ------------------------------------------------------------------
+
+MAX_NAME_LENGTH = 80
+_FORBIDDEN_NAME_CHARACTERS = frozenset(' <>{}[]?*"#%\\^|~`$&,;:/')
+STOP_SETTLE_SECONDS = 5.0
+
+
+def _forbidden_in_name(char: str) -> bool:
+    code = ord(char)
+    return (
+        char in _FORBIDDEN_NAME_CHARACTERS
+        or char.isspace()
+        or code <= 0x1F
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF, 0x10FFFF)
+    )
+
+
+def execution_name_problem(name: str) -> tuple[str, str] | None:
+    """(error code, message) AWS answers StartExecution with for this name, or None if it is valid.
+
+    StartExecution API reference: 1-80 characters; no white space, brackets ``< > { } [ ]``, wildcards
+    ``? *``, special characters ``" # % \\ ^ | ~ ` $ & , ; : /``, control characters (U+0000-001F,
+    U+007F-009F, U+FFFE-FFFF), surrogates or U+10FFFF.
+    """
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        return (
+            "ValidationException",
+            f"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: "
+            f"Member must have length between 1 and {MAX_NAME_LENGTH}",
+        )
+    if any(_forbidden_in_name(char) for char in name):
+        return "InvalidName", f"Invalid Name: '{name}'"
+    return None
+
+
+def _install_execution_fixes() -> None:
+    import uuid
+
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_start = StepFunctionsParserBackend.start_execution
+    original_create = StepFunctionsParserBackend.create_state_machine
+
+    def start_execution(self: Any, arn: str, name: str | None = None, *args: Any, **kw: Any) -> Any:
+        if name is None:
+            name = str(uuid.uuid4())
+        problem = execution_name_problem(name)
+        if problem is not None:
+            raise AWSError(problem[1], exception_type=problem[0])
+        return original_start(self, arn, name, *args, **kw)
+
+    def create_state_machine(self: Any, name: str, definition: str, *args: Any, **kw: Any) -> Any:
+        for existing in self.state_machines:
+            if existing.name == name and existing.definition != definition:
+                raise AWSError(
+                    f"State Machine Already Exists: '{existing.arn}'",
+                    exception_type="StateMachineAlreadyExists",
+                )
+        return original_create(self, name, definition, *args, **kw)
+
+    def stop_execution(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        error, cause = self._get_param("error"), self._get_param("cause")
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        if execution.status == "RUNNING":
+            if error is not None:
+                execution.error = error
+            if cause is not None:
+                execution.cause = cause
+            now = datetime.datetime.now(tz=datetime.UTC)
+            execution.stop(stop_date=now, error=error, cause=cause)
+            deadline = time.monotonic() + STOP_SETTLE_SECONDS
+            while execution.status == "RUNNING" and time.monotonic() < deadline:
+                time.sleep(0.005)
+        return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.UTC)})
+
+    def state_data(EnteredTime: str, Name: str, RetryCount: int = 0) -> dict[str, Any]:
+        entered = datetime.datetime.fromisoformat(EnteredTime)
+        return {"EnteredTime": sfn_timestamp(entered), "Name": Name, "RetryCount": RetryCount}
+
+    StepFunctionsParserBackend.start_execution = start_execution
+    StepFunctionsParserBackend.create_state_machine = create_state_machine
+    StepFunctionResponse.stop_execution = stop_execution
+    state_module.StateData = state_data
+
+
 def install() -> None:
     """Patch moto's stepfunctions backend and responses (called once per process)."""
     _install_aws_sdk_task_fixes()
     _install_history_paging()
+    _install_execution_fixes()
 
 
 def reset() -> None:

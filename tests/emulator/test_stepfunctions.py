@@ -281,3 +281,165 @@ def test_history_token_is_opaque_and_bound_to_its_execution_and_direction(aws: A
             sfn.get_execution_history(executionArn=arn, reverseOrder=reverse, nextToken=bad_token)
     resumed = sfn.get_execution_history(executionArn=first, maxResults=3, nextToken=token)
     assert [event["id"] for event in resumed["events"]] == [4, 5, 6]
+
+
+# --- executions ------------------------------------------------------------------------------------
+
+WAIT_LONG = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 300, "End": True}}}
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def test_execution_started_without_a_name_gets_a_uuid(aws: Any) -> None:
+    """AWS StartExecution ``name``: "If you don't provide a name for the execution, Step Functions
+    automatically generates a universally unique identifier (UUID) as the execution name."
+    """
+    sfn = aws("stepfunctions")
+    machine = _machine(sfn, WAIT_LONG)
+    first = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    assert first != second
+    for arn in (first, second):
+        name = sfn.describe_execution(executionArn=arn)["name"]
+        assert re.fullmatch(UUID, name)
+        assert arn.endswith(":" + name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "with space",
+        "tab\there",
+        *[f"a{char}b" for char in '<>{}[]?*"#%\\^|~`$&,;:/'],
+        "ctl\x01",
+        "del\x7f",
+        "c1\x9f",
+        "nbsp\u00a0",
+    ],
+)
+def test_execution_name_with_a_forbidden_character_is_invalid_name(aws: Any, name: str) -> None:
+    """AWS StartExecution ``name``: must not contain white space, brackets, wildcards, the listed
+    special characters or control characters; the error is ``InvalidName``.
+    """
+    sfn = aws("stepfunctions")
+    machine = _machine(sfn, WAIT_LONG)
+    with pytest.raises(sfn.exceptions.InvalidName):
+        sfn.start_execution(stateMachineArn=machine, name=name)
+    assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+
+
+def test_execution_name_length_is_1_to_80(aws: Any) -> None:
+    """AWS StartExecution ``name``: Length Constraints: Minimum length of 1. Maximum length of 80."""
+    sfn = aws("stepfunctions")
+    machine = _machine(sfn, WAIT_LONG)
+    longest = "deploy-ep_1." + "x" * 68
+    assert len(longest) == 80
+    assert sfn.start_execution(stateMachineArn=machine, name=longest)["executionArn"].endswith(longest)
+    with pytest.raises(sfn.exceptions.ClientError) as raised:
+        sfn.start_execution(stateMachineArn=machine, name=longest + "x")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_stop_execution_keeps_error_and_cause(aws: Any) -> None:
+    """AWS StopExecution: ``error`` and ``cause`` describe the stop; the ExecutionAborted event
+    (ExecutionAbortedEventDetails) and DescribeExecution carry them; the response has ``stopDate``.
+    """
+    sfn = aws("stepfunctions")
+    machine = _machine(sfn, WAIT_LONG)
+    execution = sfn.start_execution(stateMachineArn=machine, name="to-stop")["executionArn"]
+    stopped = sfn.stop_execution(executionArn=execution, error="Canary.Cancelled", cause="job cancelled")
+    assert stopped["stopDate"].tzinfo is not None
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "ABORTED"
+    assert (described["error"], described["cause"]) == ("Canary.Cancelled", "job cancelled")
+    last = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"][0]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {"error": "Canary.Cancelled", "cause": "job cancelled"}
+
+
+def test_list_executions_filters_by_status(aws: Any) -> None:
+    """AWS ListExecutions ``statusFilter``: only executions with that status."""
+    sfn = aws("stepfunctions")
+    machine = _machine(sfn, WAIT_LONG)
+    running = sfn.start_execution(stateMachineArn=machine, name="running")["executionArn"]
+    aborted = sfn.start_execution(stateMachineArn=machine, name="aborted")["executionArn"]
+    sfn.stop_execution(executionArn=aborted)
+
+    def listed(status: str) -> list[str]:
+        page = sfn.list_executions(stateMachineArn=machine, statusFilter=status)
+        return [item["executionArn"] for item in page["executions"]]
+
+    assert listed("RUNNING") == [running]
+    assert listed("ABORTED") == [aborted]
+    assert listed("SUCCEEDED") == []
+
+
+def test_context_object_state_has_retry_count_and_entered_time(aws: Any) -> None:
+    """AWS "Accessing execution data from the Context object": ``$$.State`` holds ``EnteredTime``,
+    ``Name`` and ``RetryCount`` (0 on the first attempt, counting retries).
+    """
+    definition = {
+        "StartAt": "Look",
+        "States": {
+            "Look": {
+                "Type": "Pass",
+                "Parameters": {"state.$": "$$.State"},
+                "ResultPath": "$.pass",
+                "Next": "Try",
+            },
+            "Try": {
+                "Type": "Task",
+                "Resource": SDK + "sagemaker:describeEndpoint",
+                "Parameters": {"EndpointName.$": "States.Format('attempt-{}', $$.State.RetryCount)"},
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}],
+                "End": True,
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    definition["States"]["Try"].pop("End")
+    sfn = aws("stepfunctions")
+    described = _run(sfn, definition)
+    state = json.loads(described["output"])["pass"]["state"]
+    assert state["Name"] == "Look"
+    assert state["RetryCount"] == 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", state["EnteredTime"])
+    scheduled = [
+        json.loads(event["taskScheduledEventDetails"]["parameters"])["EndpointName"]
+        for event in sfn.get_execution_history(executionArn=described["executionArn"])["events"]
+        if event["type"] == "TaskScheduled"
+    ]
+    assert scheduled == ["attempt-0", "attempt-1"]
+
+
+# --- state machines --------------------------------------------------------------------------------
+
+
+def test_create_state_machine_is_idempotent_only_for_the_same_definition(aws: Any) -> None:
+    """AWS CreateStateMachine: idempotent on name and definition; the same name with a different
+    definition is ``StateMachineAlreadyExists``.
+    """
+    sfn = aws("stepfunctions")
+    definition = json.dumps(WAIT_LONG)
+    arn = sfn.create_state_machine(name="bundled", definition=definition, roleArn=ROLE)["stateMachineArn"]
+    again = sfn.create_state_machine(name="bundled", definition=definition, roleArn=ROLE)
+    assert again["stateMachineArn"] == arn
+    with pytest.raises(sfn.exceptions.StateMachineAlreadyExists):
+        sfn.create_state_machine(name="bundled", definition=json.dumps(COUNTER_LOOP), roleArn=ROLE)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["definition"] == definition
+
+
+def test_update_state_machine_replaces_the_definition_describe_returns(aws: Any) -> None:
+    """AWS UpdateStateMachine / DescribeStateMachine: the new definition is what Describe returns,
+    byte for byte, so a caller can compare before updating.
+    """
+    sfn = aws("stepfunctions")
+    arn = sfn.create_state_machine(name="bundled", definition=json.dumps(WAIT_LONG), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    new_definition = json.dumps(COUNTER_LOOP, indent=2)
+    updated = sfn.update_state_machine(stateMachineArn=arn, definition=new_definition)
+    assert updated["updateDate"].tzinfo is not None
+    described = sfn.describe_state_machine(stateMachineArn=arn)
+    assert described["definition"] == new_definition
+    assert (described["roleArn"], described["status"]) == (ROLE, "ACTIVE")
