@@ -77,6 +77,8 @@ def install() -> None:
     with _lock:
         if _installed:
             return
+        # Imported now, not on the first UpdateEndpoint: the import alone takes ~0.5 s.
+        import moto.applicationautoscaling.models  # noqa: F401
         from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
         from moto.sagemaker.responses import SageMakerResponse
 
@@ -380,7 +382,13 @@ def _create_endpoint_config(self: Any, endpoint_config_name: str, **kwargs: Any)
 
 def _describe_endpoint_config(self: Any, endpoint_config_name: str) -> dict[str, Any]:
     with _lock:
-        return _config(self, endpoint_config_name).response_object  # type: ignore[no-any-return]
+        response: dict[str, Any] = copy.deepcopy(_config(self, endpoint_config_name).response_object)
+    if not response.get("DataCaptureConfig"):
+        response.pop("DataCaptureConfig", None)  # AWS omits it; {} would not be valid input again
+    for variant in response.get("ProductionVariants") or []:
+        if variant.get("InstanceType") is not None:
+            variant.setdefault("InitialVariantWeight", 1.0)  # API_ProductionVariant: default 1.0
+    return response
 
 
 def _delete_endpoint_config(self: Any, endpoint_config_name: str) -> None:
@@ -397,9 +405,18 @@ def _create_endpoint(
             arn = _arn(self, "endpoint", endpoint_name)
             raise _invalid(f'Cannot create already existing endpoint "{arn}".')
         config = _config(self, endpoint_config_name)
-        endpoint = _originals["create_endpoint"](
-            self, endpoint_name=endpoint_name, endpoint_config_name=endpoint_config_name, tags=tags
+        from moto.sagemaker.models import FakeEndpoint
+
+        endpoint = FakeEndpoint(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            endpoint_name=endpoint_name,
+            endpoint_config_name=endpoint_config_name,
+            production_variants=[],
+            data_capture_config=config.data_capture_config,
+            tags=tags,
         )
+        self.endpoints[endpoint_name] = endpoint
         tracked = _Tracked(endpoint=endpoint)
         _tracked[_key(self, endpoint_name)] = tracked
         now = _now()
@@ -413,7 +430,6 @@ def _create_endpoint(
             instance_types={s["VariantName"]: s["InstanceType"] for s in specs if s.get("InstanceType")},
             failure=_health_failure(self, specs),
         )
-        endpoint.production_variants = []
         return endpoint
 
 

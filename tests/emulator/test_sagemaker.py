@@ -586,3 +586,26 @@ def test_state_machine_aws_sdk_tasks_update_an_endpoint(aws: Any, sm: Any) -> No
         time.sleep(0.05)
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"status": "InService", "config": "cfg-canary"}
+
+
+def test_describe_endpoint_config_can_be_fed_back_to_create_endpoint_config(sm: Any) -> None:
+    """SageMaker developer guide, "Update endpoints that use auto scaling", steps 4-5: a new config is
+    built from DescribeEndpointConfig's values. API_ProductionVariant: InitialVariantWeight defaults
+    to 1.0; DataCaptureConfig is absent when none was given."""
+    model(sm, "m")
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg",
+        ProductionVariants=[
+            {"VariantName": "A", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 2}
+        ],
+    )
+    described = sm.describe_endpoint_config(EndpointConfigName="cfg")
+    assert "DataCaptureConfig" not in described
+    [variant] = described["ProductionVariants"]
+    assert variant["InitialVariantWeight"] == 1.0
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg-copy", ProductionVariants=described["ProductionVariants"]
+    )
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName="cfg-copy")
+    [summary] = sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
+    assert (summary["CurrentWeight"], summary["CurrentInstanceCount"]) == (1.0, 2)
