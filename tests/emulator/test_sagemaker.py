@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -609,3 +610,23 @@ def test_describe_endpoint_config_can_be_fed_back_to_create_endpoint_config(sm: 
     sm.create_endpoint(EndpointName="ep", EndpointConfigName="cfg-copy")
     [summary] = sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
     assert (summary["CurrentWeight"], summary["CurrentInstanceCount"]) == (1.0, 2)
+
+
+def test_concurrent_updates_let_exactly_one_through(timed_sm: Any) -> None:
+    """API_UpdateEndpoint: an endpoint takes one update at a time; the emulator serves requests on
+    many threads, and racing updates must not both start (the others see "in-progress")."""
+    sm = timed_sm
+    in_service(sm)
+    canary_config(sm)
+
+    def update(_: int) -> str:
+        try:
+            sm.update_endpoint(EndpointName="ep", EndpointConfigName="cfg-canary")
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "started"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(update, range(8)))
+    assert outcomes == ["ValidationException"] * 7 + ["started"]
+    assert wait_until_settled(sm, "ep")["EndpointConfigName"] == "cfg-canary"
