@@ -295,7 +295,18 @@ def _deregister_scalable_targets(backend: Any, endpoint_name: str) -> None:
             del autoscaling.policies[key]
 
 
-def _describe(backend: Any, tracked: _Tracked) -> dict[str, Any]:
+def _pending_variant(variant: dict[str, Any], pending: _Deployment) -> dict[str, Any]:
+    """A ``PendingProductionVariantSummary``: desired values only, instances still being created."""
+    summary = {k: copy.deepcopy(v) for k, v in variant.items() if not k.startswith("Current")}
+    instance_type = pending.instance_types.get(variant["VariantName"])
+    if instance_type is not None:
+        summary["InstanceType"] = instance_type
+    summary["VariantStatus"] = [{"Status": "Creating", "StartTime": pending.started_at}]
+    return summary
+
+
+def _describe(tracked: _Tracked) -> dict[str, Any]:
+    """The DescribeEndpoint response for a settled-as-of-now endpoint."""
     endpoint = tracked.endpoint
     out: dict[str, Any] = {
         "EndpointName": endpoint.endpoint_name,
@@ -322,18 +333,8 @@ def _describe(backend: Any, tracked: _Tracked) -> dict[str, Any]:
         out["PendingDeploymentSummary"] = {
             "EndpointConfigName": pending.config_name,
             "StartTime": pending.started_at,
-            "ProductionVariants": [
-                {
-                    **{k: v for k, v in variant.items() if not k.startswith("Current")},
-                    "InstanceType": pending.instance_types.get(variant["VariantName"]),
-                    "VariantStatus": [{"Status": "Creating", "StartTime": pending.started_at}],
-                }
-                for variant in pending.variants
-            ],
+            "ProductionVariants": [_pending_variant(variant, pending) for variant in pending.variants],
         }
-        for variant in out["PendingDeploymentSummary"]["ProductionVariants"]:
-            if variant["InstanceType"] is None:
-                del variant["InstanceType"]
     return out
 
 
@@ -435,7 +436,7 @@ def _create_endpoint(
 
 def _describe_endpoint(self: Any, endpoint_name: str) -> dict[str, Any]:
     with _lock:
-        return _describe(self, _settle(self, _endpoint(self, endpoint_name)))
+        return _describe(_settle(self, _endpoint(self, endpoint_name)))
 
 
 def _delete_endpoint(self: Any, endpoint_name: str) -> None:
