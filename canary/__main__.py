@@ -1,4 +1,11 @@
-"""Command line: ``python -m canary {emulator,deploy,follow,demo}``."""
+"""Command line: ``python -m canary {deploy,follow,emulator,demo,schema}``.
+
+- ``deploy``: the action itself, its inputs as flags (``--endpoint-name``, ``--image-uri``, …);
+- ``follow EXECUTION_ARN``: stream any execution's history; exits with its outcome;
+- ``emulator``: serve the local AWS;
+- ``demo``: the whole product against the emulator (``make demo``);
+- ``schema``: regenerate the execution input's JSON schema.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,102 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    from canary.action import main as action_main
+    from canary.settings import INPUT_NAMES, settings_from_inputs
+
+    inputs = {
+        name: value
+        for name in INPUT_NAMES
+        if (value := getattr(args, name.replace("-", "_"), None)) is not None
+    }
+    return action_main(load=lambda: settings_from_inputs(inputs))
+
+
+def _follow(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from canary.action import Cancellation
+    from canary.deploy import console_url
+    from canary.follow import Follower, FollowTimeout
+    from canary.github import Runner
+    from canary.outcome import classify
+    from canary.render import Renderer, make_console
+
+    arn: str = args.execution_arn
+    parts = arn.split(":")
+    if len(parts) < 8 or parts[2] != "states" or parts[5] not in {"execution", "express"}:
+        sys.stderr.write(
+            f"not an execution ARN: {arn!r} (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)\n"
+        )
+        return 2
+    import boto3
+
+    from canary.follow import sfn_client_config
+
+    sfn = boto3.session.Session(region_name=parts[3]).client("stepfunctions", config=sfn_client_config())
+    runner = Runner(sys.stdout, os.environ)
+    renderer = Renderer(make_console(sys.stdout, os.environ), runner, verbose=args.verbose)
+    cancellation = Cancellation()
+    restore = cancellation.install()
+    follower = Follower(sfn, arn, include_data=True)
+    deadline = time.time() + args.timeout_minutes * 60 if args.timeout_minutes else None
+    try:
+        with runner.protect():
+            try:
+                for event in follower.events(deadline=deadline, stop=cancellation.event):
+                    renderer.event(event)
+            except FollowTimeout:
+                pass
+    finally:
+        restore()
+    if cancellation.event.is_set():
+        runner.line(f"stopped following; the execution goes on: {console_url(arn)}")
+        return 1
+    outcome = classify(follower.describe())
+    with runner.protect():
+        renderer.outcome(outcome)
+    return outcome.exit_code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from canary.demo import run_demo
+
+    return run_demo(verbose=args.verbose)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from canary.execution_input import SCHEMA_PATH, write_schema
+
+    path = Path(args.output) if args.output else SCHEMA_PATH
+    write_schema(path)
+    sys.stderr.write(f"wrote {path}\n")
+    return 0
+
+
+def _add_deploy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from canary.settings import INPUT_NAMES
+
+    deploy = sub.add_parser(
+        "deploy",
+        help="canary-deploy an endpoint (the action's inputs as flags)",
+        description="Canary-deploy a SageMaker endpoint; every flag is the action input of the same name "
+        "(see action.yml), given as a string.",
+    )
+    required = {"endpoint-name", "image-uri", "execution-role-arn"}
+    for name in INPUT_NAMES:
+        deploy.add_argument(
+            f"--{name}",
+            dest=name.replace("-", "_"),
+            metavar="VALUE",
+            help="required" if name in required else None,
+        )
+    deploy.set_defaults(func=_deploy)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     parser = argparse.ArgumentParser(prog="python -m canary", description=__doc__)
@@ -37,6 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--create-seconds", type=float, default=5.0, help="CreateEndpoint duration")
     emu.add_argument("--update-seconds", type=float, default=5.0, help="UpdateEndpoint duration")
     emu.set_defaults(func=_emulator)
+    _add_deploy(sub)
+    follow = sub.add_parser("follow", help="stream an execution's history; exits with its outcome")
+    follow.add_argument("execution_arn", metavar="EXECUTION_ARN")
+    follow.add_argument("--verbose", action="store_true", help="every event with its payloads")
+    follow.add_argument("--timeout-minutes", type=float, default=0, help="stop following after this long")
+    follow.set_defaults(func=_follow)
+    demo = sub.add_parser("demo", help="run the product end to end against the local emulator")
+    demo.add_argument("--verbose", action="store_true", help="every event with its payloads")
+    demo.set_defaults(func=_demo)
+    schema = sub.add_parser("schema", help="write the execution input's JSON schema")
+    schema.add_argument("--output", help="path (default canary/schema/execution-input.schema.json)")
+    schema.set_defaults(func=_schema)
     return parser
 
 

@@ -1,11 +1,360 @@
-"""The GitHub Action's runtime: settings, state machine, start or attach, follow, outcome."""
+"""The GitHub Action's runtime: settings, state machine, start or attach, follow, outcome.
+
+``main()`` is what ``entrypoint.py`` runs (and ``python -m canary deploy``, and the demo):
+
+1. inputs → :class:`canary.settings.Settings`; invalid → one ``::error title=Invalid input::`` listing
+   every problem, exit 2, no AWS call at all;
+2. read-only preflight (:func:`canary.deploy.prepare`): state machine, running deploys of this
+   endpoint (attach to the same artifact, wait for another), endpoint checks; a configuration error
+   exits 2 with nothing created; ``dry-run`` prints the plan here and exits 0;
+3. :func:`canary.deploy.launch`: ensure the state machine, start (or attach);
+4. follow the history until it closes, ``timeout-minutes`` passes (outcome ``timed-out``: the
+   execution goes on) or the job is cancelled (SIGINT/SIGTERM, ``on-cancel``);
+5. outputs and step summary — written on every path — and the exit status (SPEC §2).
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from canary.deploy import (
+    Cancelled,
+    Clients,
+    Deployment,
+    console_url,
+    describe_endpoint,
+    launch,
+    make_clients,
+    plan_lines,
+    prepare,
+)
+from canary.errors import ConcurrentDeployError, ConfigurationError, InvalidInputError
+from canary.github import Runner
+from canary.names import RunContext
+from canary.outcome import Outcome, classify
+from canary.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+FINAL_READ_SECONDS = 15.0
+"""Time allowed for the closing DescribeExecution/DescribeEndpoint after following ends."""
+CANCEL_BUDGET_SECONDS = 5.0
+"""What the cancellation path may spend: the runner sends SIGTERM 7.5 s after SIGINT."""
 
 
-def main() -> int:
-    """Run the action from the runner's INPUT_* environment; returns the exit status."""
-    sys.stderr.write("::error::sm-canary-action: the action runtime is not built yet\n")
-    return 2
+@dataclass
+class Report:
+    """What the action reports at the end, filled in as it goes (outputs are written on every path)."""
+
+    execution_arn: str = ""
+    status: str = ""
+    outcome: str = ""
+    model_name: str = ""
+    endpoint_config_name: str = ""
+    region: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def console_url(self) -> str:
+        """Console link of the execution, when there is one."""
+        return console_url(self.execution_arn) if self.execution_arn else ""
+
+    def outputs(self) -> dict[str, str]:
+        """The step outputs (action.yml)."""
+        return {
+            "execution-arn": self.execution_arn,
+            "status": self.status,
+            "outcome": self.outcome,
+            "model-name": self.model_name,
+            "endpoint-config-name": self.endpoint_config_name,
+            "console-url": self.console_url,
+        }
+
+
+class Cancellation:
+    """SIGINT/SIGTERM → a flag the loops watch; the first signal is remembered, later ones ignored."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal_name: str | None = None
+        self.at: float | None = None
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.event.is_set():
+            self.signal_name = signal.Signals(signum).name
+            self.at = time.time()
+        self.event.set()
+
+    def install(self) -> Callable[[], None]:
+        """Handle SIGINT and SIGTERM (main thread only); returns a function restoring the previous ones."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
+
+
+def _say(runner: Runner) -> Callable[[str], None]:
+    return runner.line
+
+
+def _final_endpoint(clients: Clients, settings: Settings, report: Report) -> str | None:
+    try:
+        state = describe_endpoint(clients.sagemaker, settings.endpoint_name)
+    except (ClientError, BotoCoreError):
+        return None
+    report.endpoint_config_name = state.config_name or ""
+    return state.describe()
+
+
+def _follow_instructions(runner: Runner, arn: str) -> None:
+    runner.line(f"follow it: python -m canary follow {arn}")
+    runner.line(f"console: {console_url(arn)}")
+
+
+class Action:
+    """One run of the action (kept as an object so every path can reach the report)."""
+
+    def __init__(self, out: TextIO, env: Mapping[str, str], cancellation: Cancellation) -> None:
+        self.out = out
+        self.env = env
+        self.runner = Runner(out, env)
+        self.cancellation = cancellation
+        self.report = Report()
+        self.started = time.time()
+        self.summary_written = False
+
+    # -- phases ----------------------------------------------------------------------------------
+
+    def run(self, load: Callable[[], Settings] = load_settings) -> int:
+        """Run every phase; returns the exit status."""
+        try:
+            settings = load()
+        except InvalidInputError as error:
+            self.runner.error("\n".join(error.problems), title="Invalid input")
+            self._finish(None)
+            return EXIT_INVALID
+        try:
+            return self._run(settings)
+        except (ClientError, BotoCoreError) as error:
+            self.report.outcome = self.report.outcome or "failed"
+            self.runner.error(f"AWS error: {error}", title="AWS error")
+            if self.report.execution_arn:
+                _follow_instructions(self.runner, self.report.execution_arn)
+            return EXIT_FAILED
+        finally:
+            self._finish(settings)
+
+    def _run(self, settings: Settings) -> int:
+        from canary.render import Renderer, make_console
+
+        self.report.region = settings.aws_region
+        run = RunContext.from_env(self.env)
+        deadline = self.started + settings.timeout_seconds
+        stop = self.cancellation.event
+        say = _say(self.runner)
+        try:
+            clients = make_clients(settings.aws_region)
+            prepared = prepare(
+                clients, settings, run=run, deadline=deadline, stop=stop, say=say, wait=not settings.dry_run
+            )
+        except ConfigurationError as error:
+            self.runner.error(str(error), title="Invalid configuration")
+            return EXIT_INVALID
+        except NoCredentialsError:
+            self.runner.error(
+                "no AWS credentials: run aws-actions/configure-aws-credentials before this step",
+                title="Invalid configuration",
+            )
+            return EXIT_INVALID
+        except ConcurrentDeployError as error:
+            self.runner.error(str(error), title="Another deploy is running")
+            self.report.outcome = "timed-out"
+            return EXIT_FAILED
+        except Cancelled:
+            self.runner.line("cancelled before any execution was started: nothing was changed")
+            self.report.outcome = "cancelled"
+            return EXIT_FAILED
+        names = prepared.execution_input.Names
+        self.report.model_name = names.Model
+        if prepared.attach_to is not None and prepared.attach_to.names is not None:
+            self.report.model_name = prepared.attach_to.names.Model
+        if settings.dry_run:
+            self.runner.group(f"Plan for endpoint {settings.endpoint_name} (dry run)")
+            for line in plan_lines(settings, prepared):
+                self.runner.line(line)
+            self.runner.endgroup()
+            self.report.outcome = "dry-run"
+            if prepared.endpoint is not None:
+                self.report.endpoint_config_name = prepared.endpoint.config_name or ""
+            return EXIT_OK
+        try:
+            deployment = launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say)
+        except ConfigurationError as error:
+            self.runner.error(str(error), title="Invalid configuration")
+            return EXIT_INVALID
+        except ConcurrentDeployError as error:
+            self.runner.error(str(error), title="Another deploy is running")
+            self.report.outcome = "timed-out"
+            return EXIT_FAILED
+        except Cancelled:
+            self.runner.line("cancelled before any execution was started: nothing was changed")
+            self.report.outcome = "cancelled"
+            return EXIT_FAILED
+        self.report.execution_arn = deployment.execution_arn
+        if deployment.names is not None:
+            self.report.model_name = deployment.names.Model
+        self.runner.line(f"execution {deployment.execution_name}: {console_url(deployment.execution_arn)}")
+        console = make_console(self.out, self.env)
+        renderer = Renderer(console, self.runner, verbose=settings.verbose)
+        return self._follow(clients, settings, deployment, renderer=renderer, deadline=deadline, run=run)
+
+    def _follow(
+        self,
+        clients: Clients,
+        settings: Settings,
+        deployment: Deployment,
+        *,
+        renderer: Any,
+        deadline: float,
+        run: RunContext,
+    ) -> int:
+        from canary.follow import Follower, FollowTimeout
+
+        stop = self.cancellation.event
+        follower = Follower(clients.follow_sfn, deployment.execution_arn, include_data=True)
+        timed_out = False
+        with self.runner.protect():
+            try:
+                for event in follower.events(deadline=deadline, stop=stop):
+                    renderer.event(event)
+            except FollowTimeout:
+                timed_out = True
+        if stop.is_set():
+            return self._cancelled(clients, settings, deployment, run)
+        description = follower.describe(deadline=time.time() + FINAL_READ_SECONDS)
+        outcome = classify(description)
+        self.report.status = outcome.status
+        self.report.outcome = outcome.outcome
+        with self.runner.protect():
+            renderer.outcome(outcome)
+        endpoint_line = _final_endpoint(clients, settings, self.report)
+        if endpoint_line:
+            self.runner.line(endpoint_line)
+        if timed_out and outcome.status == "RUNNING":
+            self.runner.error(
+                f"stopped following after timeout-minutes ({settings.timeout_minutes:g}); "
+                "the execution goes on",
+                title="Timed out",
+            )
+            _follow_instructions(self.runner, deployment.execution_arn)
+        self._summary(settings, outcome, renderer)
+        return outcome.exit_code
+
+    def _cancelled(
+        self, clients: Clients, settings: Settings, deployment: Deployment, run: RunContext
+    ) -> int:
+        arn = deployment.execution_arn
+        self.report.outcome = "cancelled"
+        signal_name = self.cancellation.signal_name or "signal"
+        if settings.on_cancel == "detach":
+            self.report.status = "RUNNING"
+            self.runner.warning(
+                f"job cancelled ({signal_name}): detached; the execution goes on (on-cancel: detach)",
+                title="Cancelled",
+            )
+            _follow_instructions(self.runner, arn)
+            return EXIT_FAILED
+        where = run.run_url or "the command line"
+        try:
+            clients.sfn.stop_execution(
+                executionArn=arn, error="Canary.Cancelled", cause=f"cancelled from GitHub run {where}"
+            )
+            self.report.status = "ABORTED"
+            self.runner.warning(
+                f"job cancelled ({signal_name}): stopped execution {deployment.execution_name} "
+                "(on-cancel: stop)",
+                title="Cancelled",
+            )
+        except (ClientError, BotoCoreError) as error:
+            self.runner.error(f"could not stop the execution: {error}", title="Cancelled")
+            _follow_instructions(self.runner, arn)
+        endpoint_line = _final_endpoint(clients, settings, self.report)
+        if endpoint_line:
+            self.runner.line(f"now: {endpoint_line}")
+            names = deployment.names
+            if names is not None and self.report.endpoint_config_name == names.CanaryConfig:
+                self.runner.line(
+                    "the canary variant is still on the endpoint: re-run the deploy, or update the endpoint "
+                    "back to its previous endpoint config"
+                )
+        return EXIT_FAILED
+
+    # -- outputs -----------------------------------------------------------------------------------
+
+    def _summary(self, settings: Settings, outcome: Outcome, renderer: Any) -> None:
+        from canary.render import summary_markdown
+
+        markdown = summary_markdown(
+            outcome=outcome,
+            timeline=renderer.timeline,
+            endpoint_name=settings.endpoint_name,
+            execution_arn=self.report.execution_arn,
+            console_url=self.report.console_url,
+            model_name=self.report.model_name,
+            endpoint_config_name=self.report.endpoint_config_name,
+        )
+        self.runner.append_summary(markdown)
+        self.summary_written = True
+
+    def _finish(self, settings: Settings | None) -> None:
+        self.runner.set_outputs(self.report.outputs())
+        if not self.summary_written:
+            self.runner.append_summary(_short_summary(settings, self.report))
+            self.summary_written = True
+
+
+def _short_summary(settings: Settings | None, report: Report) -> str:
+    endpoint = settings.endpoint_name if settings else "(invalid input)"
+    lines = [
+        f"### SageMaker canary deploy: {endpoint}",
+        "",
+        f"**Outcome:** {report.outcome or 'not started'}",
+    ]
+    if report.execution_arn:
+        lines += ["", f"[Execution in the AWS console]({report.console_url})"]
+    return "\n".join(lines) + "\n"
+
+
+def main(
+    out: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+    load: Callable[[], Settings] = load_settings,
+) -> int:
+    """Run the action from the runner's INPUT_* environment; returns the exit status.
+
+    ``out`` defaults to stdout and ``env`` to ``os.environ``; ``load`` reads the settings (the CLI
+    passes its flags' instead).
+    """
+    cancellation = Cancellation()
+    restore = cancellation.install()
+    try:
+        action = Action(out or sys.stdout, env if env is not None else os.environ, cancellation)
+        return action.run(load)
+    finally:
+        restore()
