@@ -161,8 +161,6 @@ class Action:
             self._finish(settings)
 
     def _run(self, settings: Settings) -> int:
-        from canary.render import Renderer, make_console
-
         self.report.region = settings.aws_region
         run = RunContext.from_env(self.env)
         deadline = self.started + settings.timeout_seconds
@@ -220,6 +218,8 @@ class Action:
         if deployment.names is not None:
             self.report.model_name = deployment.names.Model
         self.runner.line(f"execution {deployment.execution_name}: {console_url(deployment.execution_arn)}")
+        from canary.render import Renderer, make_console
+
         console = make_console(self.out, self.env)
         renderer = Renderer(console, self.runner, verbose=settings.verbose)
         return self._follow(clients, settings, deployment, renderer=renderer, deadline=deadline, run=run)

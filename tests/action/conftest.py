@@ -1,0 +1,266 @@
+"""Fixtures that run the action the way the GitHub runner does: ``entrypoint.py``, environment only.
+
+``recorder`` is an HTTP proxy in front of the emulator that records every AWS operation the *action*
+makes (the state machine's own calls go straight to the emulator), so tests can count writes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from canary.emulator import Emulator
+from canary.emulator.server import free_port
+from tests.presentation.runner_log import RunnerLog, parse_output_file, process
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = ROOT / "entrypoint.py"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution"
+SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/canary-state-machine"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:1.0"
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+@dataclass
+class Recorder:
+    """AWS operations seen by the proxy, as ``Service.Operation`` strings."""
+
+    url: str
+    operations: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clear(self) -> None:
+        """Forget what was recorded."""
+        with self.lock:
+            self.operations.clear()
+
+    @property
+    def writes(self) -> list[str]:
+        """Operations that are not reads (Describe*, List*, Get*)."""
+        with self.lock:
+            return [op for op in self.operations if not op.split(".")[-1].startswith(READ_PREFIXES)]
+
+
+def _operation(headers: Mapping[str, str], body: bytes) -> str:
+    target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
+    if target:
+        return target
+    if body.startswith(b"Action=") or b"&Action=" in body:
+        for part in body.decode(errors="replace").split("&"):
+            if part.startswith("Action="):
+                return f"query.{part[7:]}"
+    return f"unknown.{headers.get('Content-Type', '')}"
+
+
+def _proxy_handler(upstream_port: int, recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with recorder.lock:
+                recorder.operations.append(_operation(dict(self.headers.items()), body))
+            connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
+            connection.request(self.command, self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            self.send_response(response.status)
+            for key, value in response.getheaders():
+                if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            connection.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def _proxy(_emulator_server: Emulator) -> Iterator[Recorder]:
+    port = free_port()
+    recorder = Recorder(url=f"http://127.0.0.1:{port}")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), _proxy_handler(_emulator_server.port, recorder)
+    )
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield recorder
+    server.shutdown()
+
+
+@pytest.fixture
+def recorder(emulator: Emulator, _proxy: Recorder) -> Recorder:
+    """The recording proxy, emptied; the emulator behind it is reset."""
+    _proxy.clear()
+    return _proxy
+
+
+@dataclass
+class ActionRun:
+    """One finished run of the action."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    seconds: float
+
+    @property
+    def log(self) -> RunnerLog:
+        """The step's log as the runner reads it (commands it acted on)."""
+        return process(self.stdout + self.stderr)
+
+    def errors(self) -> list[str]:
+        """Data of every ``::error`` the runner acted on."""
+        return [command.data for command in self.log.named("error")]
+
+
+def inputs_env(**inputs: str) -> dict[str, str]:
+    """``INPUT_*`` variables as the runner sets them (name upper-cased, hyphens kept)."""
+    return {f"INPUT_{name.replace('_', '-').upper()}": value for name, value in inputs.items()}
+
+
+def base_inputs(endpoint: str = "churn-model", **overrides: str) -> dict[str, str]:
+    """A valid set of inputs for a fast deploy against the emulator (keys use underscores)."""
+    values = {
+        "endpoint_name": endpoint,
+        "image_uri": IMAGE,
+        "model_data": f"s3://models-{ACCOUNT}/churn/model.tar.gz",
+        "execution_role_arn": ROLE,
+        "instance_type": "ml.m5.large",
+        "canary_weights": "20",
+        "wait_minutes": "0.02",
+        "alarm_check_seconds": "1",
+        "state_machine_role_arn": SFN_ROLE,
+        "timeout_minutes": "3",
+    }
+    values.update(overrides)
+    return values
+
+
+class Runner:
+    """Starts ``entrypoint.py`` as the runner would, in a temp dir with GITHUB_OUTPUT/STEP_SUMMARY."""
+
+    def __init__(self, tmp_path: Path, aws_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.aws_url = aws_url
+        self.count = 0
+
+    def env(self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The container's environment: INPUT_*, GITHUB_*, AWS_* and nothing else of the host's."""
+        self.count += 1
+        work = self.tmp_path / f"run{self.count}"
+        work.mkdir()
+        (work / "output").touch()
+        (work / "summary").touch()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(work),
+            "PYTHONPATH": str(ROOT),
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_OUTPUT": str(work / "output"),
+            "GITHUB_STEP_SUMMARY": str(work / "summary"),
+            "GITHUB_SHA": "3f2c1b0a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
+            "GITHUB_RUN_ID": "9876543210",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_WORKSPACE": str(work),
+            "RUNNER_TEMP": str(work),
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update(inputs_env(**inputs))
+        env.update(extra or {})
+        return env
+
+    def start(self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None) -> Started:
+        """Start the action; returns a handle to signal and wait for it."""
+        env = self.env(inputs, extra)
+        process_ = subprocess.Popen(
+            [sys.executable, str(ENTRYPOINT)],
+            cwd=env["GITHUB_WORKSPACE"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return Started(process_, env, time.monotonic())
+
+    def run(
+        self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> ActionRun:
+        """Run the action to its end."""
+        return self.start(inputs, extra).wait(timeout)
+
+
+@dataclass
+class Started:
+    """A running action process."""
+
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    started: float
+    lines: list[str] = field(default_factory=list)
+
+    def signal(self, signum: signal.Signals) -> None:
+        """Send a signal, as the runner does on cancellation."""
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 120) -> ActionRun:
+        """Wait for the end; collect log, outputs and summary."""
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            stdout, stderr = self.process.communicate()
+            pytest.fail(f"the action did not finish in {timeout}s:\n{stdout}\n{stderr}")
+        return ActionRun(
+            returncode=self.process.returncode,
+            stdout=stdout,
+            stderr=stderr,
+            outputs=parse_output_file(Path(self.env["GITHUB_OUTPUT"]).read_text()),
+            summary=Path(self.env["GITHUB_STEP_SUMMARY"]).read_text(),
+            seconds=time.monotonic() - self.started,
+        )
+
+
+@pytest.fixture
+def runner(tmp_path: Path, recorder: Recorder) -> Runner:
+    """Runs ``entrypoint.py`` against the emulator through the recording proxy."""
+    return Runner(tmp_path, recorder.url)
+
+
+def describe(output: str) -> Any:
+    """Pretty JSON for assertion messages."""
+    return json.dumps(output, indent=2, default=str)
