@@ -1,0 +1,222 @@
+"""``make demo``: the whole product, locally, through the action's real code path.
+
+Starts the emulator in this process (SageMaker create/update take :data:`ENDPOINT_SECONDS` seconds),
+points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the function
+``entrypoint.py`` runs in the container — three times, with ``INPUT_*`` variables and temporary
+``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY`` files, exactly as the runner would:
+
+1. a first deploy (the endpoint does not exist yet);
+2. a two-step canary (10 % then 50 %) that bakes cleanly and is promoted;
+3. a canary rolled back by an alarm: a background thread sets the user's alarm to ``ALARM`` while
+   the canary bakes.
+
+Each run prints what the GitHub job log would show (without the workflow-command markup, which the
+runner would have consumed), then the step's outputs and summary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+ENDPOINT = "demo-churn"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ENDPOINT_SECONDS = 2.0
+"""Simulated duration of CreateEndpoint/UpdateEndpoint in the demo (real SageMaker: minutes)."""
+ALARM = "demo-churn-p99-latency"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn-model"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One run of the action."""
+
+    title: str
+    inputs: Mapping[str, str]
+    trip_alarm: bool = False
+
+
+SCENARIOS = (
+    Scenario(
+        "1/3  First deploy: the endpoint does not exist yet",
+        {"image-uri": f"{REGISTRY}:1.0", "model-data": "s3://demo-models/churn/1.0/model.tar.gz"},
+    ),
+    Scenario(
+        "2/3  Canary 10% → 50% → promoted",
+        {
+            "image-uri": f"{REGISTRY}:1.1",
+            "model-data": "s3://demo-models/churn/1.1/model.tar.gz",
+            "canary-weights": "10,50",
+            "wait-minutes": "0.1",
+        },
+    ),
+    Scenario(
+        "3/3  Canary rolled back: an alarm fires during the bake",
+        {
+            "image-uri": f"{REGISTRY}:1.2",
+            "model-data": "s3://demo-models/churn/1.2/model.tar.gz",
+            "canary-weights": "20",
+            "wait-minutes": "1",
+            "alarm-names": ALARM,
+        },
+        trip_alarm=True,
+    ),
+)
+
+COMMON_INPUTS = {
+    "endpoint-name": ENDPOINT,
+    "execution-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker",
+    "instance-type": "ml.m5.large",
+    "alarm-check-seconds": "2",
+    "state-machine-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-canary-state-machine",
+    "timeout-minutes": "5",
+}
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _trip_alarm_during_bake(client: Any, sagemaker: Any, stop: threading.Event, out: TextIO) -> None:
+    """Wait until the canary variant serves traffic, then set the user's alarm to ALARM."""
+    while not stop.wait(0.5):
+        try:
+            endpoint = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
+        except Exception:  # noqa: S112 - the demo keeps polling until the canary is up
+            continue
+        variants = endpoint.get("ProductionVariants", [])
+        if endpoint.get("EndpointStatus") == "InService" and len(variants) > 1:
+            time.sleep(3)
+            client.set_alarm_state(
+                AlarmName=ALARM,
+                StateValue="ALARM",
+                StateReason="demo: p99 latency 2.3 s > 1 s for 3 datapoints",
+            )
+            out.write(f"\n    [demo] set alarm {ALARM} to ALARM (p99 latency 2.3 s > 1 s)\n\n")
+            out.flush()
+            return
+
+
+def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
+    out.write("\n  outputs ($GITHUB_OUTPUT):\n")
+    text = output_file.read_text()
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            values = []
+            for value in lines:
+                if value == delimiter:
+                    break
+                values.append(value)
+            out.write(f"    {name} = {chr(10).join(values)}\n")
+    out.write("\n  step summary ($GITHUB_STEP_SUMMARY):\n")
+    for line in summary_file.read_text().splitlines():
+        out.write(f"    {line}\n")
+
+
+def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
+    """Run the three scenarios; returns 0 when each ended as expected."""
+    import boto3
+
+    from canary.action import main
+    from canary.emulator import Emulator, EmulatorTimings
+
+    stream = out or sys.stdout
+    timings = EmulatorTimings(create_seconds=ENDPOINT_SECONDS, update_seconds=ENDPOINT_SECONDS)
+    emulator = Emulator(timings=timings).start()
+    stream.write(
+        f"Local AWS (moto, extended) on {emulator.url}: account {ACCOUNT}, region {REGION}.\n"
+        f"SageMaker CreateEndpoint/UpdateEndpoint take {ENDPOINT_SECONDS:g} s here (minutes on AWS); "
+        "bakes are shortened to seconds.\n"
+    )
+    aws_env = {
+        "AWS_ENDPOINT_URL": emulator.url,
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    expected = {0: 0, 1: 0, 2: 1}
+    failures = 0
+    try:
+        with _environment(aws_env), tempfile.TemporaryDirectory(prefix="canary-demo-") as tmp:
+            cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=emulator.url)
+            sagemaker = boto3.client("sagemaker", region_name=REGION, endpoint_url=emulator.url)
+            cloudwatch.put_metric_alarm(
+                AlarmName=ALARM,
+                Namespace="AWS/SageMaker",
+                MetricName="ModelLatency",
+                Dimensions=[
+                    {"Name": "EndpointName", "Value": ENDPOINT},
+                    {"Name": "VariantName", "Value": "Canary"},
+                ],
+                ExtendedStatistic="p99",
+                Period=60,
+                EvaluationPeriods=3,
+                Threshold=1_000_000,
+                ComparisonOperator="GreaterThanThreshold",
+            )
+            for index, scenario in enumerate(SCENARIOS):
+                folder = Path(tmp) / f"run{index + 1}"
+                folder.mkdir()
+                output_file, summary_file = folder / "output", folder / "summary"
+                output_file.touch()
+                summary_file.touch()
+                inputs = {**COMMON_INPUTS, **scenario.inputs, "verbose": "true" if verbose else "false"}
+                env = {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
+                env |= {
+                    "GITHUB_OUTPUT": str(output_file),
+                    "GITHUB_STEP_SUMMARY": str(summary_file),
+                    "GITHUB_RUN_ID": f"{int(time.time())}{index}",
+                    "GITHUB_RUN_ATTEMPT": "1",
+                    "GITHUB_SHA": f"{index + 1:x}" * 40,
+                    "GITHUB_REPOSITORY": "acme/churn-model",
+                }
+                rule = "═" * 100
+                stream.write(f"\n{rule}\n  {scenario.title}\n{rule}\n")
+                stream.flush()
+                stop = threading.Event()
+                trip = None
+                if scenario.trip_alarm:
+                    trip = threading.Thread(
+                        target=_trip_alarm_during_bake,
+                        args=(cloudwatch, sagemaker, stop, stream),
+                        daemon=True,
+                    )
+                    trip.start()
+                started = time.monotonic()
+                with _environment(env):
+                    status = main(out=stream, env=dict(os.environ))
+                stop.set()
+                if trip is not None:
+                    trip.join(timeout=5)
+                stream.write(f"\n  exit status {status} after {time.monotonic() - started:.1f} s\n")
+                _show_outputs(stream, output_file, summary_file)
+                stream.flush()
+                if status != expected[index]:
+                    failures += 1
+                    stream.write(f"  ✗ expected exit status {expected[index]}\n")
+    finally:
+        emulator.stop()
+    stream.write("\ndemo " + ("finished as expected\n" if failures == 0 else f"had {failures} surprise(s)\n"))
+    return 0 if failures == 0 else 1
