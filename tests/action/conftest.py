@@ -261,6 +261,44 @@ def runner(tmp_path: Path, recorder: Recorder) -> Runner:
     return Runner(tmp_path, recorder.url)
 
 
-def describe(output: str) -> Any:
+def make_endpoint(aws: Any, name: str, variants: list[str], image_tag: str = "0.9") -> str:
+    """Create an InService endpoint with these variants (one model each); returns its config name."""
+    sagemaker = aws("sagemaker")
+    for variant in variants:
+        sagemaker.create_model(
+            ModelName=f"{name}-{variant}",
+            ExecutionRoleArn=ROLE,
+            PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:{image_tag}"},
+        )
+    config = f"{name}-original"
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=config,
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": f"{name}-{variant}",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": 1.0,
+            }
+            for variant in variants
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config)
+    wait_for(lambda: sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService", 30)
+    return config
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.2) -> None:
+    """Poll ``predicate`` until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    pytest.fail(f"condition not met in {timeout}s")
+
+
+def describe(value: Any) -> str:
     """Pretty JSON for assertion messages."""
-    return json.dumps(output, indent=2, default=str)
+    return json.dumps(value, indent=2, default=str)

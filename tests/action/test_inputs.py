@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.action.conftest import ACCOUNT, REGION, ROLE, Recorder, Runner, base_inputs
+from tests.action.conftest import ACCOUNT, REGION, Recorder, Runner, base_inputs, make_endpoint
 
 E = "arn:aws:iam::123456789012:role/"
 MALFORMED: list[tuple[str, dict[str, str], str]] = [
@@ -177,33 +177,8 @@ def test_state_machine_arn_that_does_not_exist_exits_2(runner: Runner, recorder:
     assert recorder.writes == []
 
 
-def _endpoint(aws: Any, name: str, variants: list[str]) -> None:
-    sagemaker = aws("sagemaker")
-    for variant in variants:
-        sagemaker.create_model(
-            ModelName=f"{name}-{variant}",
-            ExecutionRoleArn=ROLE,
-            PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/m:{variant}"},
-        )
-    sagemaker.create_endpoint_config(
-        EndpointConfigName=f"{name}-config",
-        ProductionVariants=[
-            {
-                "VariantName": variant,
-                "ModelName": f"{name}-{variant}",
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-                "InitialVariantWeight": 1.0,
-            }
-            for variant in variants
-        ],
-    )
-    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
-    sagemaker.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig={"Delay": 1})
-
-
 def test_endpoint_with_two_variants_exits_2(runner: Runner, recorder: Recorder, aws: Any) -> None:
-    _endpoint(aws, "two-variants", ["blue", "green"])
+    make_endpoint(aws, "two-variants", ["blue", "green"])
     recorder.clear()
     result = runner.run(base_inputs(endpoint_name="two-variants"))
     assert result.returncode == 2, result.stdout
