@@ -388,6 +388,16 @@ class Settings(BaseSettings):
     _alarms = field_validator("alarm_names", mode="before")(_validator(parse_names))
 
     @model_validator(mode="after")
+    def _same_region(self) -> Settings:
+        if self.state_machine_arn and self.state_machine_arn.split(":")[3] != self.aws_region:
+            raise ValueError(
+                f"state-machine-arn: the state machine is in {self.state_machine_arn.split(':')[3]} but "
+                f"aws-region is {self.aws_region}: it must run in the endpoint's region; use a state machine "
+                "there or set aws-region"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _autoscaling(self) -> Settings:
         if self.autoscaling_max_capacity is None:
             if self.autoscaling_min_capacity is not None or self.autoscaling_target is not None:

@@ -61,6 +61,8 @@ MALFORMED: list[tuple[str, dict[str, str], str]] = [
     ("error-alarms-on", {"error_alarms": "on"}, "error-alarms"),
     ("sfn-arn-execution", {"state_machine_arn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:x"},
      "state-machine-arn"),
+    ("sfn-arn-other-region", {"state_machine_arn": f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:m"},
+     "state-machine-arn"),
     ("sfn-arn-name-only", {"state_machine_arn": "sagemaker-canary-deploy"}, "state-machine-arn"),
     ("sfn-name-space", {"state_machine_name": "canary deploy"}, "state-machine-name"),
     ("execution-name-space", {"execution_name": "deploy now"}, "execution-name"),
