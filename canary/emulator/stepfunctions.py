@@ -18,6 +18,8 @@
 - CreateStateMachine with an existing name and a different definition is ``StateMachineAlreadyExists``
   (moto silently returned the old machine, unchanged).
 - The context object's ``$$.State`` has ``RetryCount`` in every state and an AWS-style ``EnteredTime``.
+- A Choice state with no matching rule and no Default fails the execution with
+  ``States.NoChoiceMatched`` (moto: ``States.Runtime``).
 """
 
 from __future__ import annotations
@@ -319,7 +321,7 @@ def _install_history_paging() -> None:
 
 MAX_NAME_LENGTH = 80
 _FORBIDDEN_NAME_CHARACTERS = frozenset(' <>{}[]?*"#%\\^|~`$&,;:/')
-STOP_SETTLE_SECONDS = 5.0
+STOP_SETTLE_SECONDS = 10.0
 
 
 def _forbidden_in_name(char: str) -> bool:
@@ -350,6 +352,63 @@ def execution_name_problem(name: str) -> tuple[str, str] | None:
     if any(_forbidden_in_name(char) for char in name):
         return "InvalidName", f"Invalid Name: '{name}'"
     return None
+
+
+def _stop_and_settle(execution: Any, error: str | None, cause: str | None) -> None:
+    """Stop a RUNNING execution and wait until it is ABORTED, as StopExecution returns on AWS.
+
+    moto's worker thread creates the program's environment, and enters the running state, a moment
+    after StartExecution returns; a stop before that would be lost, so it is repeated until it lands.
+    """
+    now = datetime.datetime.now(tz=datetime.UTC)
+    deadline = time.monotonic() + STOP_SETTLE_SECONDS
+    while execution.status == "RUNNING" and time.monotonic() < deadline:
+        env = getattr(execution.exec_worker, "env", None)
+        if env is not None and env.is_running():
+            execution.stop(stop_date=now, error=error, cause=cause)
+        time.sleep(0.005)
+
+
+def _install_no_choice_matched() -> None:
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    original = StateChoice._eval_state
+
+    def _eval_state(self: Any, env: Any) -> None:
+        if self.default_state is not None:
+            original(self, env)
+            return
+        try:
+            original(self, env)
+        except RuntimeError as error:
+            if not str(error.args[0] if error.args else "").startswith("No branching option"):
+                raise
+            name = StatesErrorNameType.StatesNoChoiceMatched
+            cause = f"No Choice rule matched and there is no Default in state '{self.name}'."
+            raise FailureEventException(
+                failure_event=FailureEvent(
+                    env=env,
+                    error_name=StatesErrorName(typ=name),
+                    event_type=HistoryEventType.ExecutionFailed,
+                    event_details=EventDetails(
+                        executionFailedEventDetails=ExecutionFailedEventDetails(
+                            error=name.to_name(), cause=cause
+                        )
+                    ),
+                )
+            ) from error
+
+    StateChoice._eval_state = _eval_state
 
 
 def _install_execution_fixes() -> None:
@@ -390,17 +449,14 @@ def _install_execution_fixes() -> None:
                 execution.error = error
             if cause is not None:
                 execution.cause = cause
-            now = datetime.datetime.now(tz=datetime.UTC)
-            execution.stop(stop_date=now, error=error, cause=cause)
-            deadline = time.monotonic() + STOP_SETTLE_SECONDS
-            while execution.status == "RUNNING" and time.monotonic() < deadline:
-                time.sleep(0.005)
+            _stop_and_settle(execution, error, cause)
         return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.UTC)})
 
     def state_data(EnteredTime: str, Name: str, RetryCount: int = 0) -> dict[str, Any]:
         entered = datetime.datetime.fromisoformat(EnteredTime)
         return {"EnteredTime": sfn_timestamp(entered), "Name": Name, "RetryCount": RetryCount}
 
+    _install_no_choice_matched()
     StepFunctionsParserBackend.start_execution = start_execution
     StepFunctionsParserBackend.create_state_machine = create_state_machine
     StepFunctionResponse.stop_execution = stop_execution

@@ -412,6 +412,29 @@ def test_context_object_state_has_retry_count_and_entered_time(aws: Any) -> None
     assert scheduled == ["attempt-0", "attempt-1"]
 
 
+def test_choice_without_match_or_default_fails_with_no_choice_matched(aws: Any) -> None:
+    """Amazon States Language, Choice state: "If no Choice rule matches and no Default is given, the
+    state machine throws an error" — the predefined error ``States.NoChoiceMatched``.
+    """
+    definition = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "One"}],
+            },
+            "One": {"Type": "Succeed"},
+        },
+    }
+    sfn = aws("stepfunctions")
+    described = _run(sfn, definition, {"n": 2})
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.NoChoiceMatched"
+    history = sfn.get_execution_history(executionArn=described["executionArn"])["events"]
+    assert history[-1]["type"] == "ExecutionFailed"
+    assert history[-1]["executionFailedEventDetails"]["error"] == "States.NoChoiceMatched"
+
+
 # --- state machines --------------------------------------------------------------------------------
 
 
