@@ -290,3 +290,15 @@ def test_release_rewrite_refuses_an_image_without_registry_or_tag(image: str, tm
     shutil.copy(ACTION, path)
     assert release_action_image.main([image, "--action", str(path)]) == 2
     assert path.read_text(encoding="utf-8") == ACTION.read_text(encoding="utf-8")
+
+
+def test_dependabot_watches_every_ecosystem_and_passes_its_schema_and_zizmor() -> None:
+    path = ROOT / ".github" / "dependabot.yml"
+    ecosystems = {(u["package-ecosystem"], u["directory"]) for u in _yaml(path)["updates"]}
+    assert ecosystems == {("github-actions", "/"), ("pip", "/"), ("docker", "/"), ("npm", "/tools")}
+    for command in (
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.dependabot", path],
+        [BIN / "zizmor", "--offline", "--no-progress", path],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
