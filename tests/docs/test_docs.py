@@ -8,6 +8,7 @@ version in a comment. Workflow syntax: https://docs.github.com/en/actions/writin
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -302,3 +303,25 @@ def test_dependabot_watches_every_ecosystem_and_passes_its_schema_and_zizmor() -
     ):
         result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _asl_state_names(states: dict[str, Any]) -> set[str]:
+    names = set(states)
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            names |= _asl_state_names(branch["States"])
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            names |= _asl_state_names(processor["States"])
+    return names
+
+
+def test_flow_diagram_names_only_states_the_bundled_state_machine_has() -> None:
+    asl = ROOT / "canary" / "statemachine.asl.json"
+    if not asl.exists():
+        pytest.skip("canary/statemachine.asl.json is not written yet")
+    states = _asl_state_names(json.loads(asl.read_text(encoding="utf-8"))["States"])
+    diagram = re.findall(r"```mermaid\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)[0]
+    named = {name for label in re.findall(r"<i>(.*?)</i>", diagram) for name in re.findall(r"\w+", label)}
+    assert len(named) >= 20
+    assert named <= states, f"README's diagram names states the state machine lacks: {named - states}"
