@@ -325,3 +325,9 @@ def test_flow_diagram_names_only_states_the_bundled_state_machine_has() -> None:
     named = {name for label in re.findall(r"<i>(.*?)</i>", diagram) for name in re.findall(r"\w+", label)}
     assert len(named) >= 20
     assert named <= states, f"README's diagram names states the state machine lacks: {named - states}"
+
+
+def test_readme_links_every_example() -> None:
+    readme = README.read_text(encoding="utf-8")
+    missing = [path.name for path in EXAMPLES if f"](examples/{path.name})" not in readme]
+    assert not missing, f"README's recipes do not link {missing}"
