@@ -11,10 +11,11 @@ truncate strings, and SageMaker names are limited to 63 characters, so the calle
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
@@ -73,8 +74,33 @@ class AutoScalingSettings(_Doc):
     TargetValue: float = Field(default=100.0, gt=0, description="Invocations per instance per minute.")
 
 
+class PollingSettings(_Doc):
+    """How the state machine polls an endpoint that is being created or updated.
+
+    Waits start at ``InitialSeconds`` and double up to ``MaxSeconds``: few state transitions for a
+    slow SageMaker update, a quick answer for a fast one.
+    """
+
+    InitialSeconds: int = Field(default=10, ge=1, le=3600, description="First wait after a create/update.")
+    MaxSeconds: int = Field(default=60, ge=1, le=3600, description="Longest wait between two reads.")
+
+    @model_validator(mode="after")
+    def _max_not_below_initial(self) -> PollingSettings:
+        if self.MaxSeconds < self.InitialSeconds:
+            raise ValueError("Polling.MaxSeconds must be >= Polling.InitialSeconds")
+        return self
+
+
+MAX_ALARM_CHECKS = 999
+"""Alarm checks per bake step: States.ArrayRange makes at most 1,000 items."""
+
+
 class ExecutionInput(_Doc):
-    """Input document of one canary deploy execution."""
+    """Input document of one canary deploy execution.
+
+    Canary deploys support endpoints with exactly one instance-based production variant; any other
+    endpoint fails with ``Canary.UnsupportedEndpoint`` before anything is changed.
+    """
 
     EndpointName: SageMakerName = Field(description="Endpoint to deploy to (created if missing).")
     ExecutionRoleArn: str = Field(
@@ -98,16 +124,50 @@ class ExecutionInput(_Doc):
     AlarmNames: list[str] = Field(default_factory=list, description="Existing alarms that roll back.")
     ErrorAlarms: ErrorAlarmSettings = Field(default_factory=ErrorAlarmSettings)
     AutoScaling: AutoScalingSettings = Field(default_factory=AutoScalingSettings)
+    Polling: PollingSettings = Field(default_factory=PollingSettings)
     Names: DeployNames
+
+    @model_validator(mode="after")
+    def _steps_are_runnable(self) -> ExecutionInput:
+        weights = self.CanaryWeights
+        if any(not 0 < w < 100 for w in weights) or any(a >= b for a, b in pairwise(weights)):
+            raise ValueError(f"CanaryWeights must be strictly increasing, each 0 < w < 100 (got {weights})")
+        checks = -(-self.BakeSeconds // self.AlarmCheckSeconds)
+        if checks > MAX_ALARM_CHECKS:
+            least = -(-self.BakeSeconds // MAX_ALARM_CHECKS)
+            raise ValueError(
+                f"BakeSeconds / AlarmCheckSeconds makes {checks} alarm checks per step; at most "
+                f"{MAX_ALARM_CHECKS}: raise AlarmCheckSeconds to at least {least}"
+            )
+        return self
 
     def to_json(self) -> str:
         """The document as StartExecution's ``input`` (absent optionals dropped)."""
         return json.dumps(self.model_dump(mode="json", exclude_none=True), separators=(",", ":"))
 
 
+def _require_what_is_always_sent(schema: dict[str, Any]) -> None:
+    """Mark as required every property that has a non-null default.
+
+    The state machine cannot fill defaults in (Amazon States Language has no deep merge), so the
+    document must carry every field it reads; :meth:`ExecutionInput.to_json` always does. Only the
+    fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``) stay optional.
+    """
+    for definition in [schema, *schema.get("$defs", {}).values()]:
+        properties: dict[str, Any] = definition.get("properties", {})
+        definition["required"] = [
+            name
+            for name, prop in properties.items()
+            if name in definition.get("required", [])
+            or prop.get("default", None) is not None
+            or ("default" not in prop and "anyOf" not in prop)
+        ]
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON schema of the execution input, as committed in ``schema/``."""
     schema = ExecutionInput.model_json_schema()
+    _require_what_is_always_sent(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://github.com/org/sm-canary-action/canary/schema/execution-input.schema.json"
     return schema
