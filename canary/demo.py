@@ -77,6 +77,8 @@ COMMON_INPUTS = {
     "execution-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker",
     "instance-type": "ml.m5.large",
     "alarm-check-seconds": "2",
+    "endpoint-poll-seconds": "1",
+    "endpoint-poll-max-seconds": "2",
     "state-machine-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-canary-state-machine",
     "timeout-minutes": "5",
 }

@@ -38,6 +38,7 @@ from canary.execution_input import (
     DeployNames,
     ErrorAlarmSettings,
     ExecutionInput,
+    PollingSettings,
 )
 from canary.names import Artifact, RunContext, artifact_of_input, deploy_names, execution_name
 from canary.settings import Settings
@@ -104,6 +105,9 @@ def build_input(settings: Settings, names: DeployNames) -> ExecutionInput:
             MinCapacity=settings.autoscaling_min_capacity or settings.instance_count,
             MaxCapacity=settings.autoscaling_max_capacity or settings.instance_count,
             TargetValue=settings.autoscaling_target or 100.0,
+        ),
+        Polling=PollingSettings(
+            InitialSeconds=settings.endpoint_poll_seconds, MaxSeconds=settings.endpoint_poll_max_seconds
         ),
         Names=names,
     )
@@ -246,26 +250,18 @@ def _find_by_name(sfn: SFNClient, name: str) -> str | None:
     return None
 
 
-def _bundled_definition() -> str | None:
-    try:
-        from canary.statemachine import load_definition
-    except ImportError:  # pragma: no cover - during development only
-        return None
-    return str(load_definition())
+def _bundled_definition() -> str:
+    from canary.statemachine import load_definition
+
+    return load_definition()
 
 
 def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
     """Read-only: the machine to start, or the facts needed to create it. Raises ConfigurationError."""
     if settings.state_machine_arn:
-        try:
-            sfn.describe_state_machine(stateMachineArn=settings.state_machine_arn)
-        except ClientError as error:
-            if _error_code(error) in {"StateMachineDoesNotExist", "InvalidArn"}:
-                raise ConfigurationError(
-                    f"state-machine-arn: {settings.state_machine_arn} does not exist in "
-                    f"{settings.aws_region}: check the ARN, or leave it empty for the bundled state machine"
-                ) from None
-            raise
+        from canary.statemachine import check_state_machine
+
+        check_state_machine(sfn, settings.state_machine_arn)
         return MachineState(arn=settings.state_machine_arn, bundled=False)
     arn = _find_by_name(sfn, settings.state_machine_name)
     if arn is None:
@@ -277,13 +273,11 @@ def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
             )
         return MachineState(arn=None, bundled=True)
     definition = _bundled_definition()
-    current: bool | None = None
-    if definition is not None:
-        deployed = sfn.describe_state_machine(stateMachineArn=arn).get("definition", "")
-        try:
-            current = json.loads(deployed) == json.loads(definition)
-        except ValueError:
-            current = deployed == definition
+    deployed = sfn.describe_state_machine(stateMachineArn=arn).get("definition", "")
+    try:
+        current = json.loads(deployed) == json.loads(definition)
+    except ValueError:
+        current = deployed == definition
     return MachineState(arn=arn, bundled=True, definition_current=current)
 
 

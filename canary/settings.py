@@ -29,6 +29,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
+from canary.execution_input import MAX_ALARM_CHECKS
 
 ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 """SageMaker's EndpointName pattern (CreateEndpoint API reference), 63 characters at most."""
@@ -74,8 +75,8 @@ def parse_bool(value: object, default: bool) -> bool:
     raise ValueError(f"{text!r} is not a boolean: use true or false")
 
 
-def parse_int(value: object, default: int | None, minimum: int = 1) -> int | None:
-    """A whole number ≥ ``minimum``; empty is the default."""
+def parse_int(value: object, default: int | None, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """A whole number ≥ ``minimum`` (and ≤ ``maximum``); empty is the default."""
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else _text(value)
     if not text:
         return default
@@ -84,6 +85,8 @@ def parse_int(value: object, default: int | None, minimum: int = 1) -> int | Non
     number = int(text)
     if number < minimum:
         raise ValueError(f"{number} is too small: give an integer ≥ {minimum}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{number} is too large: give an integer between {minimum} and {maximum}")
     return number
 
 
@@ -217,6 +220,8 @@ class Settings(BaseSettings):
     state_machine_name: str = Field(default="sagemaker-canary-deploy", alias=_alias("state-machine-name"))
     state_machine_role_arn: str | None = Field(default=None, alias=_alias("state-machine-role-arn"))
     execution_name: str | None = Field(default=None, alias=_alias("execution-name"))
+    endpoint_poll_seconds: int = Field(default=10, alias=_alias("endpoint-poll-seconds"))
+    endpoint_poll_max_seconds: int = Field(default=60, alias=_alias("endpoint-poll-max-seconds"))
     timeout_minutes: float = Field(default=180.0, alias=_alias("timeout-minutes"))
     on_cancel: Literal["detach", "stop"] = Field(default="detach", alias=_alias("on-cancel"))
     verbose: bool = Field(default=False, alias=_alias("verbose"))
@@ -369,6 +374,12 @@ class Settings(BaseSettings):
     _capacity = field_validator("autoscaling_min_capacity", "autoscaling_max_capacity", mode="before")(
         _validator(lambda value: parse_int(value, None))
     )
+    _poll = field_validator("endpoint_poll_seconds", mode="before")(
+        _validator(lambda value: parse_int(value, 10))
+    )
+    _poll_max = field_validator("endpoint_poll_max_seconds", mode="before")(
+        _validator(lambda value: parse_int(value, 60))
+    )
     _target = field_validator("autoscaling_target", mode="before")(
         _validator(lambda value: parse_decimal(value, None, positive=True))
     )
@@ -386,6 +397,31 @@ class Settings(BaseSettings):
     _weights = field_validator("canary_weights", mode="before")(_validator(parse_weights))
     _environment = field_validator("model_environment", mode="before")(_validator(parse_environment))
     _alarms = field_validator("alarm_names", mode="before")(_validator(parse_names))
+
+    @model_validator(mode="after")
+    def _runnable(self) -> Settings:
+        problems = []
+        if self.endpoint_poll_max_seconds > 3600 or self.endpoint_poll_seconds > 3600:
+            problems.append(
+                "endpoint-poll-seconds: at most 3600: give a number of seconds between 1 and 3600"
+            )
+        elif self.endpoint_poll_max_seconds < self.endpoint_poll_seconds:
+            problems.append(
+                f"endpoint-poll-max-seconds: {self.endpoint_poll_max_seconds} is below endpoint-poll-seconds "
+                f"({self.endpoint_poll_seconds}): set it ≥ endpoint-poll-seconds"
+            )
+        checks = -(-self.bake_seconds // self.alarm_check_seconds)
+        if checks > MAX_ALARM_CHECKS:
+            least = -(-self.bake_seconds // MAX_ALARM_CHECKS)
+            problems.append(
+                f"alarm-check-seconds: {self.alarm_check_seconds}s makes {checks} alarm checks per bake "
+                f"step of wait-minutes {self.wait_minutes:g}; the state machine runs at most "
+                f"{MAX_ALARM_CHECKS}: "
+                f"set alarm-check-seconds to at least {least}"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _same_region(self) -> Settings:
@@ -477,6 +513,9 @@ def _problems(error: ValidationError) -> list[str]:
     for item in error.errors():
         message = str(item["msg"]).removeprefix("Value error, ")
         loc = item["loc"][0] if item["loc"] else None
+        if loc is None:
+            problems.extend(message.splitlines())
+            continue
         if isinstance(loc, str):
             field = (
                 loc if loc in _FIELD_TO_INPUT else loc.removeprefix(INPUT_PREFIX).lower().replace("-", "_")

@@ -156,6 +156,8 @@ def base_inputs(endpoint: str = "churn-model", **overrides: str) -> dict[str, st
         "canary_weights": "20",
         "wait_minutes": "0.02",
         "alarm_check_seconds": "1",
+        "endpoint_poll_seconds": "1",
+        "endpoint_poll_max_seconds": "1",
         "state_machine_role_arn": SFN_ROLE,
         "timeout_minutes": "3",
     }
