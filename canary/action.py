@@ -246,7 +246,7 @@ class Action:
             except FollowTimeout:
                 timed_out = True
         if stop.is_set():
-            return self._cancelled(clients, settings, deployment, run)
+            return self._cancelled(clients, settings, deployment, renderer, run)
         description = follower.describe(deadline=time.time() + FINAL_READ_SECONDS)
         outcome = classify(description)
         self.report.status = outcome.status
@@ -267,32 +267,32 @@ class Action:
         return outcome.exit_code
 
     def _cancelled(
-        self, clients: Clients, settings: Settings, deployment: Deployment, run: RunContext
+        self, clients: Clients, settings: Settings, deployment: Deployment, renderer: Any, run: RunContext
     ) -> int:
         arn = deployment.execution_arn
-        self.report.outcome = "cancelled"
         signal_name = self.cancellation.signal_name or "signal"
+        self.runner.line(f"job cancelled ({signal_name}); on-cancel: {settings.on_cancel}")
         if settings.on_cancel == "detach":
-            self.report.status = "RUNNING"
-            self.runner.warning(
-                f"job cancelled ({signal_name}): detached; the execution goes on (on-cancel: detach)",
-                title="Cancelled",
-            )
-            _follow_instructions(self.runner, arn)
-            return EXIT_FAILED
-        where = run.run_url or "the command line"
-        try:
-            clients.sfn.stop_execution(
-                executionArn=arn, error="Canary.Cancelled", cause=f"cancelled from GitHub run {where}"
-            )
-            self.report.status = "ABORTED"
-            self.runner.warning(
-                f"job cancelled ({signal_name}): stopped execution {deployment.execution_name} "
-                "(on-cancel: stop)",
-                title="Cancelled",
-            )
-        except (ClientError, BotoCoreError) as error:
-            self.runner.error(f"could not stop the execution: {error}", title="Cancelled")
+            outcome = Outcome("cancelled", "RUNNING", None, "detached: the execution goes on", exit_code=1)
+        else:
+            where = run.run_url or "the command line"
+            try:
+                clients.sfn.stop_execution(
+                    executionArn=arn, error="Canary.Cancelled", cause=f"cancelled from GitHub run {where}"
+                )
+                self.runner.line(f"stopped execution {deployment.execution_name}")
+                described = clients.sfn.describe_execution(executionArn=arn)
+                outcome = Outcome(
+                    "cancelled", described["status"], "Canary.Cancelled", f"stopped from {where}"
+                )
+            except (ClientError, BotoCoreError) as error:
+                self.runner.line(f"could not stop the execution: {error}")
+                outcome = Outcome("cancelled", "RUNNING", None, "could not stop the execution", exit_code=1)
+        self.report.status = outcome.status
+        self.report.outcome = outcome.outcome
+        with self.runner.protect():
+            renderer.outcome(outcome)
+        if outcome.status == "RUNNING":
             _follow_instructions(self.runner, arn)
         endpoint_line = _final_endpoint(clients, settings, self.report)
         if endpoint_line:
@@ -303,6 +303,7 @@ class Action:
                     "the canary variant is still on the endpoint: re-run the deploy, or update the endpoint "
                     "back to its previous endpoint config"
                 )
+        self._summary(settings, outcome, renderer)
         return EXIT_FAILED
 
     # -- outputs -----------------------------------------------------------------------------------
