@@ -101,7 +101,28 @@ def install() -> None:
             _originals[name] = getattr(backend, name, None)
             setattr(backend, name, replacement)
         SageMakerResponse.update_endpoint = _update_endpoint_response
+        _install_deregister_drops_policies()
         _installed = True
+
+
+def _install_deregister_drops_policies() -> None:
+    """AWS DeregisterScalableTarget: "Deregistering a scalable target deletes the scaling policies and
+    the scheduled actions that are associated with it." moto 5.2.5 leaves the policies behind."""
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+
+    original = ApplicationAutoscalingBackend.deregister_scalable_target
+
+    def deregister_scalable_target(self: Any, namespace: str, r_id: str, dimension: str) -> None:
+        original(self, namespace, r_id, dimension)
+        for key, policy in list(self.policies.items()):
+            if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (
+                namespace,
+                r_id,
+                dimension,
+            ):
+                del self.policies[key]
+
+    ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
 
 
 def reset() -> None:
