@@ -16,6 +16,7 @@ runner would have consumed), then the step's outputs and summary.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -144,6 +145,9 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
     from canary.emulator import Emulator, EmulatorTimings
 
     stream = out or sys.stdout
+    # The emulator's request log and moto's state machine tracebacks are not part of the job log.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
     timings = EmulatorTimings(create_seconds=ENDPOINT_SECONDS, update_seconds=ENDPOINT_SECONDS)
     emulator = Emulator(timings=timings).start()
     stream.write(
