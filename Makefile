@@ -31,8 +31,10 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/zizmor --offline --no-progress .github/workflows action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows action.yml .github/dependabot.yml examples/*.yml
+	$(PY) scripts/gen_action_docs.py --check
 	@if [ -f $(ASL) ]; then tools/node_modules/.bin/asl-validator --json-path $(ASL); fi
 
 pytest: $(STAMP)
