@@ -71,6 +71,15 @@ def inert(text: str) -> str:
     return text
 
 
+def _format_command(name: str, message: str, props: Mapping[str, str | int | None]) -> str:
+    if not _NAME.match(name) or not all(_NAME.match(key) for key in props):
+        raise ValueError(f"invalid workflow command name or property: {name!r} {sorted(props)!r}")
+    rendered = ",".join(
+        f"{key}={escape_property(str(value))}" for key, value in props.items() if value is not None
+    )
+    return f"::{name}{' ' + rendered if rendered else ''}::{escape_data(message)}"
+
+
 def _new_token() -> str:
     return f"canary-{secrets.token_hex(16)}"
 
@@ -87,6 +96,7 @@ class Runner:
         self._env = env
         self._lock = threading.RLock()
         self._stop_token: str | None = None
+        self._group_open = False
 
     @property
     def is_actions(self) -> bool:
@@ -113,20 +123,20 @@ class Runner:
         ``name`` and property keys are trusted identifiers; ``message`` and property values may be
         anything. Properties whose value is ``None`` are left out. Does nothing outside Actions.
         """
-        if not _NAME.match(name) or not all(_NAME.match(key) for key in props):
-            raise ValueError(f"invalid workflow command name or property: {name!r} {sorted(props)!r}")
-        if not self.is_actions:
+        self._emit([_format_command(name, message, props)])
+
+    def _emit(self, lines: list[str]) -> None:
+        """Write trusted command lines; while protected, resume once around them and re-stop."""
+        if not self.is_actions or not lines:
             return
-        rendered = ",".join(
-            f"{key}={escape_property(str(value))}" for key, value in props.items() if value is not None
-        )
-        line = f"::{name}{' ' + rendered if rendered else ''}::{escape_data(message)}"
         with self._lock:
             if self._stop_token is None:
-                self._write(line)
+                for line in lines:
+                    self._write(line)
                 return
             self._write(f"::{self._stop_token}::")
-            self._write(line)
+            for line in lines:
+                self._write(line)
             self._stop_token = _new_token()
             self._write(f"::stop-commands::{self._stop_token}")
 
@@ -153,16 +163,21 @@ class Runner:
         self._annotation("notice", message, title)
 
     def group(self, title: str) -> None:
-        """Start a folded group of log lines (ends the previous one: groups do not nest)."""
-        if self.is_actions:
-            self.command("group", title)
-        else:
+        """Start a folded group of log lines, ending the open one first (groups do not nest)."""
+        if not self.is_actions:
             self.line(f"── {title}")
+            return
+        with self._lock:
+            lines = [_format_command("endgroup", "", {})] if self._group_open else []
+            self._emit([*lines, _format_command("group", title, {})])
+            self._group_open = True
 
     def endgroup(self) -> None:
-        """End the current group."""
-        if self.is_actions:
-            self.command("endgroup")
+        """End the open group (no-op when none is open)."""
+        with self._lock:
+            if self._group_open:
+                self._emit([_format_command("endgroup", "", {})])
+                self._group_open = False
 
     def add_mask(self, value: str) -> None:
         """Mask ``value`` (and each of its lines) in the rest of the log."""

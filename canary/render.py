@@ -132,6 +132,15 @@ def _json(raw: Any) -> Any:
         return None
 
 
+def _payload(details: Mapping[str, Any]) -> str:
+    """An event's details as one line of JSON, embedded JSON documents (input, output, …) decoded."""
+    decoded = {
+        key: _json(value) if isinstance(_json(value), dict | list) else value
+        for key, value in details.items()
+    }
+    return json.dumps(decoded, separators=(",", ":"), sort_keys=True, default=str, ensure_ascii=False)
+
+
 def _name(value: Any) -> str:
     """A resource name from a name or an ARN (``…:endpoint-config/NAME`` → NAME)."""
     text = str(value)
@@ -291,6 +300,7 @@ class Renderer:
         self._state = ""
         self._params: Mapping[str, Any] = {}
         self._update_started: dt.datetime | None = None
+        self._last_problem: tuple[str, str] | None = None
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -309,8 +319,7 @@ class Renderer:
     def _open_phase(self, title: str, at: dt.datetime) -> None:
         if title == self.phase:
             return
-        self._close_group()
-        self.phase = title
+        self.phase = title  # runner.group() ends the open group in the same resume
         self._phase_started = at
         self.runner.group(title)
         self._group_open = True
@@ -330,8 +339,7 @@ class Renderer:
         if ev.terminal:
             self._close_group()
         if self.verbose:
-            payload = json.dumps(ev.details, separators=(",", ":"), sort_keys=True, default=str)
-            self._print(ev.timestamp, "detail", f"#{ev.id} {ev.type} {payload}")
+            self._print(ev.timestamp, "detail", f"#{ev.id} {ev.type} {_payload(ev.details)}")
         handler = getattr(self, f"_on_{ev.type}", None)
         if handler is not None:
             handler(ev)
@@ -371,7 +379,10 @@ class Renderer:
         self._open_phase(title, ev.timestamp)
 
     def _on_TaskStateEntered(self, ev: HistoryEvent) -> None:
-        self._state = str(ev.details.get("name", ""))
+        name = str(ev.details.get("name", ""))
+        if name != self._state:
+            self._last_problem = None
+        self._state = name
         self._state_entered(ev)
 
     def _on_TaskScheduled(self, ev: HistoryEvent) -> None:
@@ -407,7 +418,10 @@ class Renderer:
         self._print(ev.timestamp, level, text, milestone=milestone)
 
     def _task_problem(self, ev: HistoryEvent, what: str) -> None:
-        error = ev.details.get("error") or what
+        error = str(ev.details.get("error") or what)
+        if (self._state, error) == self._last_problem:
+            return  # a retry failing the same way: shown once (verbose shows every event)
+        self._last_problem = (self._state, error)
         cause = ev.details.get("cause") or ""
         text = f"{self._state}: {error}" + (f": {cause}" if cause else "")
         self._print(ev.timestamp, "warn", text)

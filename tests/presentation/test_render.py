@@ -1,0 +1,214 @@
+"""The job log and step summary: snapshots of recorded deploys, and untrusted text kept inert.
+
+Snapshots: recorded with ``python -m tests.presentation.snapshots record`` (the demo's scenarios
+against the emulator); expected texts re-rendered with ``… snapshots update``.
+Workflow commands: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+
+from canary.follow import HistoryEvent
+from canary.github import Runner
+from canary.outcome import Outcome
+from canary.render import Renderer, make_console, md, summary_markdown
+from tests.presentation import snapshots
+from tests.presentation.runner_log import process
+
+CASES = [
+    (name, suffix, github, verbose)
+    for name in snapshots.SCENARIOS
+    for suffix, github, verbose in snapshots.variants(name)
+]
+
+HOSTILE = (
+    "::error::pwned%0A##[group]x\n::set-output name=outcome::deployed\r::add-mask::x"
+    " [red]m[/red] @octocat <b>|</b>"
+)
+
+
+@pytest.mark.parametrize(("name", "suffix", "github", "verbose"), CASES)
+def test_rendering_matches_the_committed_snapshot(
+    name: str, suffix: str, github: bool, verbose: bool
+) -> None:
+    text, _ = snapshots.render(snapshots.load(name), github=github, verbose=verbose)
+    expected = snapshots.expected_path(name, suffix).read_text()
+    update = ".venv/bin/python -m tests.presentation.snapshots update"
+    assert snapshots.stable(text) == expected, f"rendering of {name}{suffix} changed; if intended: {update}"
+
+
+@pytest.mark.parametrize(
+    ("name", "groups"),
+    [
+        ("first-deploy", ["Prepare", "First deploy"]),
+        ("canary-promoted", ["Prepare", "Canary 10%", "Bake 10%", "Canary 50%", "Bake 50%", "Promote"]),
+        ("canary-rolled-back", ["Prepare", "Canary 20%", "Bake 20%", "Rollback"]),
+    ],
+)
+def test_each_phase_is_one_group_and_groups_are_closed(name: str, groups: list[str]) -> None:
+    text, _ = snapshots.render(snapshots.load(name), github=True, verbose=False)
+    log = process(text)
+    assert [c.data for c in log.named("group")] == groups
+    assert len(log.named("endgroup")) == len(groups)
+    assert not log.stopped
+
+
+def test_a_rollback_is_annotated_as_an_error_and_shows_the_alarm() -> None:
+    text, renderer = snapshots.render(snapshots.load("canary-rolled-back"), github=True, verbose=False)
+    log = process(text)
+    [error] = log.named("error")
+    assert error.properties["title"] == "SageMaker canary deploy: rolled-back"
+    assert "demo-churn-p99-latency" in error.data
+    assert log.named("notice") == []
+    assert any("ALARM: demo-churn-p99-latency" in line for line in log.lines)
+    assert any(e.level == "error" and "p99 latency" in e.text for e in renderer.timeline)
+
+
+def test_a_deploy_is_annotated_as_a_notice() -> None:
+    text, _ = snapshots.render(snapshots.load("canary-promoted"), github=True, verbose=False)
+    log = process(text)
+    assert log.named("error") == []
+    assert [c.properties["title"] for c in log.named("notice")] == ["SageMaker canary deploy: deployed"]
+
+
+def test_outside_actions_no_workflow_command_is_printed() -> None:
+    text, _ = snapshots.render(snapshots.load("canary-rolled-back"), github=False, verbose=True)
+    assert process(text).commands == []
+    assert not any(line.lstrip().startswith("::") for line in text.splitlines())
+
+
+# -- untrusted text ---------------------------------------------------------------------------------
+
+
+def poison(value: Any) -> Any:
+    """Append the hostile text to every string, inside embedded JSON documents too."""
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value + HOSTILE
+        if isinstance(decoded, dict | list):
+            return json.dumps(poison(decoded))
+        return value + HOSTILE
+    if isinstance(value, dict):
+        return {key: poison(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [poison(item) for item in value]
+    return value
+
+
+def poisoned(name: str) -> list[HistoryEvent]:
+    return [dataclasses.replace(e, details=poison(dict(e.details))) for e in snapshots.load(name)]
+
+
+@pytest.mark.parametrize("name", snapshots.SCENARIOS)
+@pytest.mark.parametrize("verbose", [False, True])
+def test_hostile_text_everywhere_in_the_history_is_never_acted_on(name: str, verbose: bool) -> None:
+    text, _ = snapshots.render(poisoned(name), github=True, verbose=verbose)
+    log = process(text)
+    assert {c.name for c in log.commands} <= {"group", "endgroup", "error", "notice"}
+    assert all("pwned" not in c.data or c.name in {"error", "notice"} for c in log.commands)
+    assert log.named("add-mask") == []
+    assert log.viewer_groups == [c.data for c in log.named("group")]
+    assert "pwned" in text  # shown, as text
+
+
+@pytest.mark.parametrize("name", snapshots.SCENARIOS)
+def test_rendered_lines_are_inert_even_without_stop_commands(name: str) -> None:
+    out = io.StringIO()
+    runner = Runner(out, {"GITHUB_ACTIONS": "true"})
+    renderer = Renderer(make_console(out, {"NO_COLOR": "1"}, github=True, width=120), runner, verbose=True)
+    events = poisoned(name)
+    for event in events:
+        renderer.event(event)
+    renderer.outcome(snapshots.outcome_of(events))
+    log = process(out.getvalue())
+    assert {c.name for c in log.commands} <= {"group", "endgroup", "error", "notice"}
+    assert log.viewer_groups == [c.data for c in log.named("group")]
+
+
+def test_markup_in_untrusted_text_is_printed_literally_on_one_line() -> None:
+    out = io.StringIO()
+    console = make_console(out, {"GITHUB_ACTIONS": "true", "NO_COLOR": "1"})
+    renderer = Renderer(console, Runner(out, {}), verbose=False)
+    long_reason = "[bold red]not markup[/] " + "x" * 3000
+    events = snapshots.load("canary-rolled-back")
+    for event in events:
+        if event.type == "TaskSucceeded" and "MetricAlarms" in str(event.details.get("output")):
+            output = json.loads(event.details["output"])
+            for alarm in output["MetricAlarms"]:
+                alarm["StateReason"] = long_reason
+            event = dataclasses.replace(event, details={**event.details, "output": json.dumps(output)})  # noqa: PLW2901
+        renderer.event(event)
+    [line] = [line for line in out.getvalue().splitlines() if "not markup" in line]
+    assert "[bold red]not markup[/] " + "x" * 3000 in line
+
+
+def test_github_console_forces_colours_and_never_wraps() -> None:
+    out = io.StringIO()
+    console = make_console(out, {"GITHUB_ACTIONS": "true"})
+    renderer = Renderer(console, Runner(out, {}), verbose=False)
+    for event in snapshots.load("first-deploy"):
+        renderer.event(event)
+    text = out.getvalue()
+    assert "\x1b[" in text  # the log is not a TTY, colours are on anyway
+    assert console.is_terminal
+
+
+def test_plain_stream_outside_actions_has_no_colours() -> None:
+    out = io.StringIO()
+    renderer = Renderer(make_console(out, {}), Runner(out, {}), verbose=False)
+    for event in snapshots.load("first-deploy"):
+        renderer.event(event)
+    assert "\x1b[" not in out.getvalue()
+
+
+# -- step summary -----------------------------------------------------------------------------------
+
+
+def test_summary_has_outcome_link_and_one_timeline_row_per_milestone() -> None:
+    events = snapshots.load("canary-promoted")
+    _, renderer = snapshots.render(events, github=True, verbose=False)
+    outcome = snapshots.outcome_of(events)
+    markdown = summary_markdown(
+        outcome,
+        renderer.timeline,
+        endpoint_name="demo-churn",
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:m:run-1",
+        console_url="https://console.aws.amazon.com/states/home#/v2/executions/details/x",
+    )
+    assert "### ✅ SageMaker canary deploy: demo-churn — deployed" in markdown
+    assert "[run-1](https://console.aws.amazon.com/states/home#/v2/executions/details/x)" in markdown
+    rows = [line for line in markdown.splitlines() if re.match(r"^\| \+\d\d:\d\d \|", line)]
+    assert len(rows) == len(renderer.timeline)
+    assert any("Promote" in row for row in rows)
+
+
+def test_summary_escapes_untrusted_text() -> None:
+    cause = "<script>alert(1)</script> | @octocat [click](https://evil.example) ![x](https://evil.example/i.png)\nrow"
+    outcome = Outcome("rolled-back", "FAILED", "Canary.RolledBack", cause, {}, 1)
+    markdown = summary_markdown(
+        outcome, [], endpoint_name="e|x", console_url="javascript:alert(1)", execution_arn="a"
+    )
+    assert "<script>" not in markdown
+    assert "@octocat" not in markdown
+    assert "](https://evil" not in markdown
+    assert "javascript:" not in markdown
+    assert "\nrow" not in markdown
+    table = [line for line in markdown.splitlines() if line.startswith("| Endpoint")]
+    assert table == ["| Endpoint | e\\|x |"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [("a|b", "a\\|b"), ("*x*", "\\*x\\*"), ("<b>", "&lt;b&gt;"), ("@me", "&#64;me"), ("a\nb", "a b")],
+)
+def test_md_escapes_markdown_html_mentions_and_newlines(raw: str, escaped: str) -> None:
+    assert md(raw) == escaped
