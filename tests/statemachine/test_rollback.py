@@ -1,0 +1,167 @@
+"""Deploys that do not land: alarms, failed updates, AWS errors; always back on the exact original."""
+
+from __future__ import annotations
+
+import pytest
+
+from canary.emulator import EmulatorTimings
+from canary.execution_input import ContainerSpec, ExecutionInput
+from tests.statemachine.conftest import Deploys, Outcome
+
+pytestmark = pytest.mark.execution
+
+
+def _assert_rolled_back(deploys: Deploys, outcome: Outcome, document: ExecutionInput, original: str) -> None:
+    """SPEC §3 'No leftovers': the exact original config, no canary alarms/config, no new model."""
+    assert outcome.status == "FAILED"
+    endpoint = deploys.wait_in_service()
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", original)
+    assert {v["VariantName"] for v in endpoint["ProductionVariants"]} == {"Blue"}
+    deploys.assert_no_leftovers(document)
+    assert document.Names.Model not in deploys.models()
+    assert "Promote" not in outcome.entered()
+
+
+def test_user_alarm_during_the_first_step_rolls_back_at_once_and_names_it(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    alarm = deploys.user_alarm()
+    document = deploys.document(AlarmNames=[alarm], BakeSeconds=30, AlarmCheckSeconds=1)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    deploys.cw.set_alarm_state(
+        AlarmName=alarm, StateValue="ALARM", StateReason="p99 latency 2400 ms > 1000 ms"
+    )
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.RolledBack"
+    assert outcome.cause is not None
+    assert alarm in outcome.cause
+    assert "p99 latency 2400 ms" in outcome.cause
+    assert original in outcome.cause
+    assert outcome.entered().count("CheckAlarms") <= 3, (
+        "rollback within one check interval, not after the bake"
+    )
+    _assert_rolled_back(deploys, outcome, document, original)
+
+
+def test_canary_error_alarm_during_a_later_step_rolls_back_from_that_step(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    document = deploys.document(CanaryWeights=[20, 60], BakeSeconds=4, AlarmCheckSeconds=1)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "Bake", occurrence=2)
+    deploys.cw.set_alarm_state(
+        AlarmName=f"{document.Names.AlarmPrefix}-5xx",
+        StateValue="ALARM",
+        StateReason="3 5xx errors in 1 minute",
+    )
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.RolledBack"
+    assert outcome.cause is not None
+    assert f"{document.Names.AlarmPrefix}-5xx" in outcome.cause
+    assert "60%" in outcome.cause
+    assert outcome.calls("updateEndpointWeightsAndCapacities") == 1
+    assert outcome.calls("updateEndpoint") == 2, "canary, then back to the original"
+    _assert_rolled_back(deploys, outcome, document, original)
+
+
+def test_alarm_in_the_last_interval_is_caught_by_the_check_at_the_end_of_the_bake(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    alarm = deploys.user_alarm()
+    document = deploys.document(AlarmNames=[alarm], BakeSeconds=2, AlarmCheckSeconds=2)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "NextCheck")
+    deploys.cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="breached just now")
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.RolledBack"
+    assert outcome.cause is not None
+    assert "2 s into the 20% bake" in outcome.cause
+    _assert_rolled_back(deploys, outcome, document, original)
+
+
+def test_failed_canary_update_is_update_failed_with_the_reason_never_a_success(deploys: Deploys) -> None:
+    """SPEC §3: a failed update returns the endpoint to InService on the old config with a FailureReason."""
+    original = deploys.existing_endpoint()
+    document = deploys.document(Container=ContainerSpec(Image="repo/model:broken"))
+    outcome = deploys.run(document)
+    assert outcome.error == "Canary.UpdateFailed"
+    assert outcome.cause is not None
+    assert document.Names.CanaryConfig in outcome.cause
+    reason = deploys.sm.describe_endpoint(EndpointName="ep").get("FailureReason")
+    assert reason
+    assert reason in outcome.cause
+    assert outcome.calls("updateEndpoint") == 1, "already back on the original: no second update"
+    assert outcome.calls("putMetricAlarm") == 0
+    _assert_rolled_back(deploys, outcome, document, original)
+
+
+def test_aws_error_after_the_endpoint_was_touched_rolls_back_and_restores_autoscaling(
+    deploys: Deploys,
+) -> None:
+    """The new model disappears mid-bake: CreateEndpointConfig for the promotion fails (an AWS error)."""
+    original = deploys.existing_endpoint()
+    deploys.register_autoscaling()
+    before = deploys.autoscaling()
+    document = deploys.document(BakeSeconds=3, InstanceType="ml.c5.xlarge")
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    assert deploys.autoscaling() == {"targets": [], "policies": []}, "deregistered during the canary"
+    deploys.sm.delete_model(ModelName=document.Names.Model)
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.DeployFailed"
+    assert outcome.cause is not None
+    assert "Could not find model" in outcome.cause
+    assert original in outcome.cause
+    _assert_rolled_back(deploys, outcome, document, original)
+    assert deploys.autoscaling() == before
+
+
+def test_autoscaling_is_restored_exactly_after_an_alarm_rollback(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    deploys.register_autoscaling()
+    before = deploys.autoscaling()
+    alarm = deploys.user_alarm()
+    document = deploys.document(AlarmNames=[alarm], BakeSeconds=30)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms", occurrence=2)
+    deploys.cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors")
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.RolledBack"
+    _assert_rolled_back(deploys, outcome, document, original)
+    assert deploys.autoscaling() == before
+
+
+def test_endpoint_with_two_variants_is_refused_before_anything_changes(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint(variants=2)
+    document = deploys.document()
+    outcome = deploys.run(document)
+    assert outcome.error == "Canary.UnsupportedEndpoint"
+    assert outcome.cause is not None
+    assert "2 production variants" in outcome.cause
+    assert deploys.models() == {"ep-v1"}
+    assert deploys.configs() == {original}
+    assert outcome.calls("updateEndpoint") == 0
+
+
+def test_endpoint_being_updated_is_refused_before_anything_changes(
+    deploys: Deploys, emulator: object
+) -> None:
+    original = deploys.existing_endpoint()
+    deploys.sm.create_endpoint_config(
+        EndpointConfigName="other",
+        ProductionVariants=[
+            {
+                "VariantName": "Blue",
+                "ModelName": "ep-v1",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    emulator.set_timings(EmulatorTimings(update_seconds=10))  # type: ignore[attr-defined]
+    deploys.sm.update_endpoint(EndpointName="ep", EndpointConfigName="other")
+    document = deploys.document()
+    outcome = deploys.run(document)
+    assert outcome.error == "Canary.EndpointNotReady"
+    assert outcome.cause is not None
+    assert "Updating" in outcome.cause
+    assert deploys.models() == {"ep-v1"}
+    assert deploys.configs() == {original, "other"}
