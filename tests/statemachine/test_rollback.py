@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from canary.emulator import EmulatorTimings
@@ -165,3 +167,17 @@ def test_endpoint_being_updated_is_refused_before_anything_changes(
     assert "Updating" in outcome.cause
     assert deploys.models() == {"ep-v1"}
     assert deploys.configs() == {original, "other"}
+
+
+def test_document_missing_a_field_is_refused_before_anything_changes(deploys: Deploys) -> None:
+    """Started from the console or CLI without Polling: refused up front, not mid-deploy."""
+    original = deploys.existing_endpoint()
+    document = json.loads(deploys.document().to_json())
+    del document["Polling"]
+    started = deploys.sfn.start_execution(stateMachineArn=deploys.machine, input=json.dumps(document))
+    outcome = deploys.finish(started["executionArn"])
+    assert outcome.error == "Canary.InvalidInput"
+    assert outcome.cause is not None
+    assert "execution-input.schema.json" in outcome.cause
+    assert deploys.models() == {"ep-v1"}
+    assert deploys.configs() == {original}
