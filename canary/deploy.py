@@ -13,7 +13,13 @@ The order matters for SPEC §2's promise that invalid configuration changes noth
    definition differs), then ``StartExecution`` with the derived name. ``ExecutionAlreadyExists``
    for the same endpoint and artifact → attach. Two actions that both saw a free endpoint and both
    started: each then lists the endpoint's running executions, and the younger one (later start,
-   ties broken by ARN) stops itself before it touched the endpoint and waits for the older one.
+   ties broken by ARN) stops itself and waits for the older one.
+
+Known gap: that last check runs *after* StartExecution, and the bundled state machine starts working
+at once, so the younger execution may already have called UpdateEndpoint when it is stopped (seen in
+the emulator, where steps take milliseconds). Closing it needs a short hold as the machine's first
+state (e.g. a Wait on an input ``StartHoldSeconds``) during which the action decides; until then, a
+workflow ``concurrency:`` group per endpoint is what serialises simultaneous starts.
 
 Only executions of the *same* state machine are seen: deploys of one endpoint must go through one
 machine (one ``state-machine-name``/``state-machine-arn`` per region).
