@@ -8,6 +8,7 @@ responses cut mid-body, or responses lost after AWS acted — on a seeded schedu
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import json
@@ -26,8 +27,13 @@ import pytest
 
 from canary.emulator import Emulator
 from canary.emulator.server import free_port
-from tests.action.conftest import _operation, _proxy, recorder, runner  # noqa: F401 - fixtures
-from tests.action.conftest import Runner
+from tests.action.conftest import (  # noqa: F401 - the action's fixtures, reused
+    Runner,
+    _operation,
+    _proxy,
+    recorder,
+    runner,
+)
 
 Kind = Literal["throttle", "5xx", "502-html", "drop", "truncate", "lose-response", "hang"]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -70,7 +76,9 @@ class FaultProxy:
             self.injected.clear()
             self.rng = random.Random(seed)  # noqa: S311 - schedule
 
-    def add(self, *operations: str, kind: Kind, rate: float = 1.0, count: int | None = None, **kw: Any) -> Rule:
+    def add(
+        self, *operations: str, kind: Kind, rate: float = 1.0, count: int | None = None, **kw: Any
+    ) -> Rule:
         """Add a rule; the first matching rule whose dice say so fails the request."""
         rule = Rule(tuple(operations), kind, rate, count, **kw)
         with self.lock:
@@ -119,10 +127,8 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
 
         def _drop(self) -> None:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         def _upstream(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
             connection = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.action.conftest import Runner, base_inputs, make_endpoint
+from tests.action.conftest import ACCOUNT, REGION, Runner, base_inputs, make_endpoint
 from tests.security.conftest import FaultProxy, history, printed_events
 
 FOLLOW_CALLS = ("GetExecutionHistory", "DescribeExecution", "DescribeStateMachineForExecution")
@@ -50,9 +50,8 @@ def test_follow_survives_transient_faults_and_prints_every_event_once_in_order(
     faulty.reset(seed=sum(map(ord, scenario)))
     for kind, rate in SCENARIOS[scenario]:
         faulty.add(*FOLLOW_CALLS, kind=kind, rate=rate)  # type: ignore[arg-type]
-    result = faulty_runner.run(
-        base_inputs(verbose="true", wait_minutes="0.06", canary_weights="20,50"), {"NO_COLOR": "1"}, timeout=240
-    )
+    inputs = base_inputs(verbose="true", wait_minutes="0.06", canary_weights="20,50")
+    result = faulty_runner.run(inputs, {"NO_COLOR": "1"}, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["outcome"] == "deployed"
     assert result.outputs["status"] == "SUCCEEDED"
@@ -71,7 +70,7 @@ def test_a_rolled_back_deploy_is_reported_as_rolled_back_through_faults(
     faulty.reset(seed=3)
     faulty.add(*FOLLOW_CALLS, kind="throttle", rate=0.3)
     faulty.add(*FOLLOW_CALLS, kind="drop", rate=0.1)
-    broken = base_inputs(verbose="true", image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/model:broken")
+    broken = base_inputs(verbose="true", image_uri=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:broken")
     result = faulty_runner.run(broken, {"NO_COLOR": "1"}, timeout=240)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.outputs["outcome"] in {"rolled-back", "failed"}
