@@ -1,0 +1,320 @@
+"""Least privilege: the shipped IAM policies allow exactly what the state machine and the action call.
+
+- State machine role (iam/state-machine-role-policy.json): the actions are derived from the bundled
+  definition — every ``arn:aws:states:::aws-sdk:<service>:<apiAction>`` Task is the IAM action
+  ``<prefix>:<ApiAction>`` (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html),
+  plus the permissions AWS requires *for* those calls: ``iam:PassRole`` for CreateModel's execution
+  role (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html) and
+  ``iam:CreateServiceLinkedRole`` for the first RegisterScalableTarget
+  (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html).
+- CI role (iam/ci-role-policy.json): the actions are what the action was *seen* calling through the
+  recording proxy over deploys that take every path that calls AWS (create the machine, update it,
+  start, follow, stop on cancel), and every allowed action is one the code calls.
+- No wildcard actions; ``Resource: "*"`` only for actions without resource-level permissions
+  (Service Authorization Reference: CloudWatch DescribeAlarms, Application Auto Scaling,
+  Step Functions ListStateMachines); SageMaker actions scoped to endpoint/, endpoint-config/, model/.
+- cloudformation/canary-deploy.yaml is generated from these files and the definition (no drift).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+import yaml
+
+from tests.action.conftest import Recorder, Runner, base_inputs, make_endpoint, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFINITION = ROOT / "canary" / "statemachine.asl.json"
+SM_POLICY = ROOT / "iam" / "state-machine-role-policy.json"
+CI_POLICY = ROOT / "iam" / "ci-role-policy.json"
+CI_TRUST = ROOT / "iam" / "ci-role-trust-policy.json"
+TEMPLATE = ROOT / "cloudformation" / "canary-deploy.yaml"
+
+IAM_PREFIX = {
+    "sagemaker": "sagemaker",
+    "cloudwatch": "cloudwatch",
+    "applicationautoscaling": "application-autoscaling",
+}
+"""aws-sdk service name in a Task Resource → IAM service prefix."""
+REQUIRED_FOR = {
+    "iam:PassRole": "sagemaker:CreateModel",
+    "iam:CreateServiceLinkedRole": "application-autoscaling:RegisterScalableTarget",
+}
+NO_RESOURCE_LEVEL = {
+    "cloudwatch:DescribeAlarms",
+    "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:PutScalingPolicy",
+    "application-autoscaling:RegisterScalableTarget",
+    "states:ListStateMachines",
+}
+SAGEMAKER_RESOURCE = re.compile(r"^arn:aws:sagemaker:\*:\*:(endpoint|endpoint-config|model)/\*$")
+PASSED_ROLES = ({"Ref": "SageMakerExecutionRoleArn"}, {"Fn::GetAtt": ["StateMachineRole", "Arn"]})
+OTHER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:2.0"
+TARGET_PREFIX = {"AWSStepFunctions": "states", "SageMaker": "sagemaker"}
+"""X-Amz-Target prefix seen by the proxy → IAM service prefix."""
+ACTION_MODULES = [p for p in (ROOT / "canary").glob("*.py") if p.name != "demo.py"]
+"""The action's code (the emulator and the local demo are not part of what runs in a user's job)."""
+
+
+def _load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _policy_actions(policy: dict[str, Any]) -> set[str]:
+    return {action for statement in policy["Statement"] for action in _as_list(statement["Action"])}
+
+
+def _tasks(states: dict[str, Any]) -> list[str]:
+    resources: list[str] = []
+    for state in states.values():
+        if "Resource" in state:
+            resources.append(state["Resource"])
+        for branch in state.get("Branches", []):
+            resources += _tasks(branch["States"])
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                resources += _tasks(state[key]["States"])
+    return resources
+
+
+def definition_actions() -> set[str]:
+    """IAM actions of every aws-sdk Task of the bundled definition."""
+    actions = set()
+    for resource in _tasks(_load(DEFINITION)["States"]):
+        match = re.fullmatch(r"arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)", resource)
+        assert match, f"a Task that is not an aws-sdk integration needs its own IAM rule: {resource}"
+        service, api_action = match.groups()
+        actions.add(f"{IAM_PREFIX[service]}:{api_action[0].upper()}{api_action[1:]}")
+    return actions
+
+
+@pytest.mark.parametrize("path", [SM_POLICY, CI_POLICY, CI_TRUST], ids=lambda p: p.name)
+def test_policies_are_allow_only_with_explicit_actions(path: Path) -> None:
+    for statement in _load(path)["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert not {"NotAction", "NotResource", "NotPrincipal"} & set(statement)
+        for action in _as_list(statement["Action"]):
+            assert "*" not in action, f"wildcard action {action}"
+
+
+def test_state_machine_policy_allows_exactly_the_definitions_calls() -> None:
+    derived = definition_actions()
+    assert len(derived) >= 15
+    expected = derived | {needed for needed, because in REQUIRED_FOR.items() if because in derived}
+    assert _policy_actions(_load(SM_POLICY)) == expected
+
+
+@pytest.mark.parametrize("path", [SM_POLICY, CI_POLICY], ids=lambda p: p.name)
+def test_resources_are_scoped_wherever_aws_allows(path: Path) -> None:
+    for statement in _load(path)["Statement"]:
+        actions = set(_as_list(statement["Action"]))
+        resources = _as_list(statement["Resource"])
+        if resources == ["*"]:
+            assert actions <= NO_RESOURCE_LEVEL, f"{statement['Sid']}: {actions - NO_RESOURCE_LEVEL} on *"
+            continue
+        assert "*" not in resources
+        if any(a.startswith("sagemaker:") for a in actions):
+            assert all(SAGEMAKER_RESOURCE.match(r) for r in resources), resources
+        if any(a.startswith("states:") for a in actions):
+            assert all(":sagemaker-canary-deploy" in r for r in resources), resources
+        if any(a.startswith("cloudwatch:") for a in actions):
+            assert resources == ["arn:aws:cloudwatch:*:*:alarm:*"]
+
+
+@pytest.mark.parametrize(
+    ("path", "service"), [(SM_POLICY, "sagemaker.amazonaws.com"), (CI_POLICY, "states.amazonaws.com")]
+)
+def test_pass_role_only_to_the_one_service_that_needs_it(path: Path, service: str) -> None:
+    (statement,) = [s for s in _load(path)["Statement"] if "iam:PassRole" in _as_list(s["Action"])]
+    assert _as_list(statement["Action"]) == ["iam:PassRole"]
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": service}}
+
+
+def test_service_linked_role_only_for_sagemaker_auto_scaling() -> None:
+    (statement,) = [
+        s for s in _load(SM_POLICY)["Statement"] if "iam:CreateServiceLinkedRole" in _as_list(s["Action"])
+    ]
+    name = "sagemaker.application-autoscaling.amazonaws.com"
+    assert statement["Condition"] == {"StringEquals": {"iam:AWSServiceName": name}}
+    assert f"/{name}/" in statement["Resource"]
+
+
+def test_ci_trust_policy_is_github_oidc_for_one_audience_and_subject() -> None:
+    """https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services"""
+    (statement,) = _load(CI_TRUST)["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
+    condition = statement["Condition"]["StringEquals"]
+    assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    subject = condition["token.actions.githubusercontent.com:sub"]
+    assert subject.startswith("repo:")
+    assert "*" not in subject
+
+
+# -- the CI role: what the action really calls -------------------------------------------------------
+
+
+def _code_operations() -> set[str]:
+    """IAM actions of every Step Functions / SageMaker operation named anywhere in the action's code."""
+    text = "\n".join(p.read_text() for p in ACTION_MODULES)
+    words = set(re.findall(r"[a-z_]+", text))
+    session = botocore.session.get_session()
+    found = set()
+    for service, prefix in (("stepfunctions", "states"), ("sagemaker", "sagemaker")):
+        model = session.get_service_model(service)
+        for operation in model.operation_names:
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+            if snake in words:
+                found.add(f"{prefix}:{operation}")
+    return found
+
+
+def _observed(recorder: Recorder) -> set[str]:
+    actions = set()
+    for operation in recorder.operations:
+        target, _, name = operation.partition(".")
+        assert target in TARGET_PREFIX, f"the action called an unexpected service: {operation}"
+        actions.add(f"{TARGET_PREFIX[target]}:{name}")
+    return actions
+
+
+def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Recorder, aws: Any) -> None:
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    first = runner.run(base_inputs(wait_minutes="0.02"), timeout=180)
+    assert first.returncode == 0, first.stdout + first.stderr
+    # The deployed definition drifts (an older action version): the next run updates it, and is cancelled.
+    sfn = aws("stepfunctions")
+    (machine,) = sfn.list_state_machines()["stateMachines"]
+    _drift(sfn, machine["stateMachineArn"])
+    second = runner.start(
+        base_inputs(wait_minutes="1", on_cancel="stop", image_uri=OTHER_IMAGE),
+        {"GITHUB_RUN_ID": "2"},
+    )
+    wait_for(lambda: _bake_started(aws), 90)
+    second.signal(signal.SIGINT)
+    cancelled = second.wait(30)
+    assert cancelled.outputs["status"] == "ABORTED", cancelled.stdout + cancelled.stderr
+
+    observed = _observed(recorder)
+    policy = _policy_actions(_load(CI_POLICY))
+    assert "states:UpdateStateMachine" in observed
+    assert "states:StopExecution" in observed
+    assert observed | {"iam:PassRole"} == policy, "allowed = seen, plus PassRole for the machine's role"
+    assert policy - {"iam:PassRole"} <= _code_operations(), "nothing allowed that the code never calls"
+
+
+def _drift(sfn: Any, arn: str) -> None:
+    definition = json.loads(DEFINITION.read_text())
+    definition["Comment"] = "an older version of the bundled definition"
+    sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(definition))
+
+
+def _bake_started(aws: Any) -> bool:
+    endpoint = aws("sagemaker").describe_endpoint(EndpointName="churn-model")
+    return endpoint["EndpointStatus"] == "InService" and len(endpoint["ProductionVariants"]) == 2
+
+
+# -- the CloudFormation template ---------------------------------------------------------------------
+
+
+def _generator() -> Any:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import gen_cloudformation
+    finally:
+        sys.path.pop(0)
+    return gen_cloudformation
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that accepts CloudFormation's short-form tags (the template uses long forms)."""
+
+
+def _template() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader
+    return document
+
+
+def test_committed_template_is_the_generated_one() -> None:
+    assert TEMPLATE.read_text() == _generator().render(), "run scripts/gen_cloudformation.py"
+
+
+def test_template_deploys_the_bundled_definition_verbatim_with_its_roles() -> None:
+    resources = _template()["Resources"]
+    machine = resources["StateMachine"]["Properties"]
+    assert machine["DefinitionString"] == DEFINITION.read_text()
+    assert machine["RoleArn"] == {"Fn::GetAtt": ["StateMachineRole", "Arn"]}
+    assert machine["StateMachineType"] == "STANDARD"
+    trust = resources["StateMachineRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    assert "aws:SourceAccount" in trust["Condition"]["StringEquals"], "confused deputy guard"
+
+
+def _template_policy(resource: str) -> dict[str, Any]:
+    (policy,) = _template()["Resources"][resource]["Properties"]["Policies"]
+    document: dict[str, Any] = policy["PolicyDocument"]
+    return document
+
+
+@pytest.mark.parametrize(("resource", "source"), [("StateMachineRole", SM_POLICY), ("CiRole", CI_POLICY)])
+def test_template_policies_are_the_shipped_ones_bound_to_the_stack(resource: str, source: Path) -> None:
+    bound = _template_policy(resource)
+    assert _policy_actions(bound) == _policy_actions(_load(source))
+    for statement in bound["Statement"]:
+        actions = set(_as_list(statement["Action"]))
+        for arn in _as_list(statement["Resource"]):
+            if arn == "*":
+                assert actions <= NO_RESOURCE_LEVEL
+                continue
+            if actions == {"iam:PassRole"}:
+                assert arn in PASSED_ROLES
+                continue
+            text = arn["Fn::Sub"]
+            assert text.startswith("arn:${AWS::Partition}:"), text
+            assert ":${AWS::AccountId}:" in text, text
+            assert ("${EndpointNamePrefix}" in text) == _names_a_deploy_owns(text, actions), (text, actions)
+
+
+def _names_a_deploy_owns(arn: str, actions: set[str]) -> bool:
+    """Resources named after the endpoint (names.py): the endpoint, its models, the configs and alarms a
+    deploy creates or deletes. The config the endpoint is on before the deploy can have any name."""
+    kind = re.search(r":(endpoint-config|endpoint|model|alarm)[/:]", arn)
+    if kind is None:
+        return False
+    if kind[1] == "endpoint-config":
+        return all(a.split(":")[1].startswith(("Create", "Delete")) for a in actions)
+    return True
+
+
+def test_ci_role_trusts_only_the_given_repository_subject() -> None:
+    role = _template()["Resources"]["CiRole"]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": {"Ref": "GitHubSubject"},
+    }
+    pattern = _template()["Parameters"]["GitHubSubject"]["AllowedPattern"]
+    assert not re.match(pattern, "*")
+    assert not re.match(pattern, "repo:acme/models:*")
+    assert re.match(pattern, "repo:acme/models:environment:production")
+
+
+def test_endpoint_prefix_parameter_is_lower_case_as_sagemaker_arns_are() -> None:
+    pattern = _template()["Parameters"]["EndpointNamePrefix"]["AllowedPattern"]
+    assert re.match(pattern, "churn-")
+    assert not re.match(pattern, "Churn-")
