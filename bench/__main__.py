@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -24,7 +25,12 @@ RESULTS = ROOT / ".bench" / "results.json"
 def _commit() -> str:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -46,7 +52,9 @@ def _timed(results: dict[str, Any], key: str, function: Callable[[], Any], log: 
 def main(argv: list[str] | None = None) -> int:
     """Run the bench; 0 when every figure was measured."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--output", type=Path, default=RESULTS, help="results file (default .bench/results.json)")
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="results file (default .bench/results.json)"
+    )
     parser.add_argument("--skip", default="", help="figures to skip, comma separated (history,deploy,...)")
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
@@ -74,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         holder: dict[str, Any] = {}
         footprint_thread = threading.Thread(
             target=lambda: holder.update(
-                fp=_timed(results, "footprint", lambda: footprint.run(scratch / "installs", emulator.url), log)
+                fp=_timed(
+                    results, "footprint", lambda: footprint.run(scratch / "installs", emulator.url), log
+                )
             ),
             daemon=True,
         )
@@ -101,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
                 rows = []
                 if fp is not None:
                     shipped, app = Path(fp.shipped.path), Path(fp.app)
-                    rows += startup.run(shipped, app, label="entrypoint (image, no .pyc)", cli=False, local=False)
-                    fp.warmed = footprint.precompile(shipped, app)
-                    rows += startup.run(shipped, app, label="entrypoint (image)")
+                    rows += startup.run(
+                        shipped, app=app, label="entrypoint (image, no .pyc)", cli=False, local=False
+                    )
+                    holder["fp"] = dataclasses.replace(fp, warmed=footprint.precompile(shipped, app))
+                    rows += startup.run(shipped, app=app, label="entrypoint (image)")
                 else:
                     rows += startup.run(None)
                 return [row.as_json() for row in rows]
@@ -111,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             measured = _timed(results, "startup", measure_startup, log)
             if measured is not None:
                 results["startup"] = measured
-        if fp is not None:
-            results["footprint"] = fp.as_json()
+        if holder.get("fp") is not None:
+            results["footprint"] = holder["fp"].as_json()
     emulator.stop()
     results["meta"]["total_seconds"] = round(time.monotonic() - began, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,14 @@ for service in ("sso", "sso-oidc", "signin"):
     session.client(service)
     result["created"].append(service)
 import canary.action, canary.follow, canary.deploy, canary.settings
+import io
+from rich.console import Console
+from rich.traceback import Traceback
+try:
+    raise ValueError("bench")
+except ValueError as error:
+    Console(file=io.StringIO()).print(Traceback.from_exception(type(error), error, error.__traceback__))
+result["rich_traceback"] = True
 try:
     import canary.render
     result["render"] = True
@@ -119,7 +128,9 @@ def _measured(name: str, path: Path) -> Install:
 
 def install_shipped(target: Path) -> Install:
     """The image's layer: the lock without ``.pyc``, pruned."""
-    _pip(target, "--no-deps", "--require-hashes", "--no-compile", "-r", str(ROOT / "requirements/runtime.txt"))
+    _pip(
+        target, "--no-deps", "--require-hashes", "--no-compile", "-r", str(ROOT / "requirements/runtime.txt")
+    )
     subprocess.run(
         [sys.executable, str(ROOT / "scripts/prune_botocore.py"), str(target)],
         check=True,
@@ -135,13 +146,27 @@ WARM_IMPORTS = (
     "session.client('stepfunctions'); session.client('sagemaker')"
 )
 """What the image build imports once, with bytecode writing on, so that exactly the modules the
-action loads at start-up get a ``.pyc`` (the rest of the tree stays source only)."""
+action loads at start-up get a ``.pyc`` (the rest of the tree stays source only). The Dockerfile's
+own command is used when it has one (:func:`warm_imports`)."""
+_DOCKER_WARM = re.compile(r"RUN PYTHONDONTWRITEBYTECODE='' python -c \"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
+
+
+def warm_imports(dockerfile: Path = ROOT / "Dockerfile") -> str:
+    """The Dockerfile's start-up bytecode command (``python -c``), else :data:`WARM_IMPORTS`."""
+    try:
+        match = _DOCKER_WARM.search(dockerfile.read_text())
+    except OSError:
+        return WARM_IMPORTS
+    return match.group(1).replace("\\\n", "") if match else WARM_IMPORTS
 
 
 def copy_app(app: Path) -> Path:
     """The image's application directory: ``canary/`` (no emulator, no caches) and ``entrypoint.py``."""
     shutil.copytree(
-        ROOT / "canary", app / "canary", ignore=shutil.ignore_patterns("__pycache__", "emulator"), dirs_exist_ok=True
+        ROOT / "canary",
+        app / "canary",
+        ignore=shutil.ignore_patterns("__pycache__", "emulator"),
+        dirs_exist_ok=True,
     )
     shutil.copy(ROOT / "entrypoint.py", app / "entrypoint.py")
     return app
@@ -150,7 +175,7 @@ def copy_app(app: Path) -> Path:
 def precompile(target: Path, app: Path) -> Install:
     """Import what the action imports at start-up, writing ``.pyc`` for just those modules; the size after."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(target)}
-    subprocess.run([sys.executable, "-S", "-c", WARM_IMPORTS], cwd=app, env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-S", "-c", warm_imports()], cwd=app, env=env, check=True, timeout=120)
     return _measured("shipped + start-up .pyc", target)
 
 

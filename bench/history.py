@@ -207,7 +207,9 @@ def measure(emulator: Emulator, events: int, tail_seconds: int = 5) -> HistoryCo
     )
 
 
-def run(emulator: Emulator, sizes: tuple[int, ...] = (100, 1000, 10000), tail_seconds: int = 5) -> list[HistoryCost]:
+def run(
+    emulator: Emulator, sizes: tuple[int, ...] = (100, 1000, 10000), tail_seconds: int = 5
+) -> list[HistoryCost]:
     """Measure each history length in turn."""
     return [measure(emulator, size, tail_seconds) for size in sizes]
 

@@ -145,7 +145,12 @@ def follow_fixed(emulator: Emulator, arn: str, reader: Reader, interval: float) 
         now = time.time()
         for raw in events[seen:]:
             reader.latencies.append(now - _event_time(raw))
-            if raw["type"] in {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}:
+            if raw["type"] in {
+                "ExecutionSucceeded",
+                "ExecutionFailed",
+                "ExecutionAborted",
+                "ExecutionTimedOut",
+            }:
                 reader.outcome_at = now
         seen = len(events)
         if reader.outcome_at is None:
@@ -174,7 +179,9 @@ def create_endpoint(emulator: Emulator, name: str) -> None:
     emulator.set_timings(EmulatorTimings())
     sagemaker = client(emulator, "sagemaker")
     sagemaker.create_model(
-        ModelName=f"{name}-v1", ExecutionRoleArn=SAGEMAKER_ROLE, PrimaryContainer={"Image": f"{IMAGE_PREFIX}:1"}
+        ModelName=f"{name}-v1",
+        ExecutionRoleArn=SAGEMAKER_ROLE,
+        PrimaryContainer={"Image": f"{IMAGE_PREFIX}:1"},
     )
     sagemaker.create_endpoint_config(
         EndpointConfigName=f"{name}-v1",
@@ -251,7 +258,9 @@ def run(emulator: Emulator, scale: Scale | None = None, endpoint: str = "bench-l
     """Run the deploy with all readers; the figures."""
     scale = scale or Scale()
     create_endpoint(emulator, endpoint)
-    emulator.set_timings(EmulatorTimings(create_seconds=scale.update_seconds, update_seconds=scale.update_seconds))
+    emulator.set_timings(
+        EmulatorTimings(create_seconds=scale.update_seconds, update_seconds=scale.update_seconds)
+    )
     readers = {
         "adaptive": Reader("adaptive"),
         "fixed 1 s": Reader("fixed 1 s"),
@@ -279,7 +288,8 @@ def run(emulator: Emulator, scale: Scale | None = None, endpoint: str = "bench-l
             process.wait()
             pump.join(timeout=5)
             raise RuntimeError(
-                "the action never started an execution; its output:\n" + "\n".join(line for _, line in lines[-40:])
+                "the action never started an execution; its output:\n"
+                + "\n".join(line for _, line in lines[-40:])
             ) from None
         discovered = time.time()
         names = list(readers)

@@ -13,7 +13,7 @@ def _kb(value: float) -> str:
 
 
 def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f} s"
+    return "-" if value is None else f"{value:.2f} s"
 
 
 def _mark(ok: bool) -> str:
@@ -25,11 +25,12 @@ def _history_rows(costs: list[dict[str, Any]]) -> list[str]:
     for cost in costs:
         f, n = cost["follower"], cost["naive"]
         ok = cost["events"] < 5000 or cost["bytes_ratio"] >= 50
-        target = f" (target ≥ 50×: {_mark(ok)})" if cost["events"] >= 5000 else ""
+        target = f" (target ≥ 50x: {_mark(ok)})" if cost["events"] >= 5000 else ""
         rows.append(
             f"| history read per poll, {cost['events']:,} events | {f['calls_per_poll']:.2f} calls, "
-            f"{_kb(f['bytes_per_poll'])} | naive re-read: {n['calls_per_poll']:.2f} calls, {_kb(n['bytes_per_poll'])} "
-            f"| {cost['bytes_ratio']:,.0f}× fewer bytes, {cost['calls_ratio']:.1f}× fewer calls{target} |"
+            f"{_kb(f['bytes_per_poll'])} | naive re-read: {n['calls_per_poll']:.2f} calls, "
+            f"{_kb(n['bytes_per_poll'])} "
+            f"| {cost['bytes_ratio']:,.0f}x fewer bytes, {cost['calls_ratio']:.1f}x fewer calls{target} |"
         )
     return rows
 
@@ -49,31 +50,35 @@ def _deploy_rows(deploy: dict[str, Any], transitions: dict[str, Any] | None) -> 
         f"{_s(slow['latency_p50'])} / {_s(slow['latency_p95'])} | p95 ≤ 1 s: {_mark(p95_ok)} |",
         f"| API calls per minute, following the deploy | {adaptive['calls_per_minute']:.1f} "
         f"({adaptive['calls']} calls) | fixed 1 s: {fixed1['calls_per_minute']:.1f} ({fixed1['calls']}); "
-        f"{slow_name}: {slow['calls_per_minute']:.1f} ({slow['calls']}) | {ratio:.2f}× the 1 s poller's calls "
+        f"{slow_name}: {slow['calls_per_minute']:.1f} ({slow['calls']}) | "
+        f"{ratio:.2f}x the 1 s poller's calls "
         f"(target ≤ 0.20: {_mark(ratio <= 0.2)}) |",
     ]
     waits = deploy["execution"].get("waits") or 0
     if transitions and waits and "bundled" in transitions.get("designs", {}):
         per_wait = adaptive["calls"] / waits
-        projected = per_wait * transitions["designs"]["bundled"]["waits"] / STANDARD_DEPLOY_MINUTES
+        standard_waits = transitions["designs"]["bundled"]["waits"]
+        projected = per_wait * standard_waits / STANDARD_DEPLOY_MINUTES
         rows.append(
-            f"| ↳ projected at AWS timings (standard deploy, {STANDARD_DEPLOY_MINUTES} min) | ≈{projected:.1f} "
-            f"calls/min ({per_wait:.1f} calls per Wait state × {transitions['designs']['bundled']['waits']} Waits) "
-            f"| fixed 1 s: 60 | ≈{projected / 60:.2f}× (a model from measured parts, not a measurement) |"
+            f"| ↳ projected at AWS timings (standard deploy, {STANDARD_DEPLOY_MINUTES} min) "
+            f"| ≈{projected:.1f} calls/min ({per_wait:.1f} calls per Wait state x {standard_waits} Waits) "
+            f"| fixed 1 s: 60 | ≈{projected / 60:.2f}x (a model from measured parts, not a measurement) |"
         )
     action = deploy["action"]
     outcome_ok = adaptive["outcome_latency"] is not None and adaptive["outcome_latency"] <= 1.0
     outcome_ok = outcome_ok and action["exit_after_end"] <= 1.0
     rows.append(
-        f"| outcome latency (execution end → known / process exit) | follower {_s(adaptive['outcome_latency'])}; "
+        "| outcome latency (execution end → known / process exit) "
+        f"| follower {_s(adaptive['outcome_latency'])}; "
         f"action exit {_s(action['exit_after_end'])} | {describe_name}: {_s(describe['outcome_latency'])}; "
         f"{slow_name}: {_s(slow['outcome_latency'])} | ≤ 1 s: {_mark(outcome_ok)} |"
     )
     rows.append(
         f"| wall-clock overhead beyond updates + bake | {deploy['overhead_seconds']:.1f} s "
-        f"(action {action['seconds']:.1f} s − inherent {deploy['inherent_seconds']:.0f} s; of which before "
+        f"(action {action['seconds']:.1f} s - inherent {deploy['inherent_seconds']:.0f} s; of which before "
         f"StartExecution {action['before_execution']:.1f} s, in the execution "
-        f"{deploy['execution_overhead_seconds']:.1f} s) | – | outcome {action['outcome']}, exit {action['exit_code']} |"
+        f"{deploy['execution_overhead_seconds']:.1f} s) | - "
+        f"| outcome {action['outcome']}, exit {action['exit_code']} |"
     )
     return rows
 
@@ -87,7 +92,7 @@ def _startup_rows(rows: list[dict[str, Any]]) -> list[str]:
             ours = by[name]["median"]
             lines.append(
                 f"| start-up to first AWS request: {name} | {ours:.3f} s | aws cli: {cli['median']:.3f} s "
-                f"| {ours / cli['median']:.2f}× (target < 1: {_mark(ours < cli['median'])}) |"
+                f"| {ours / cli['median']:.2f}x (target < 1: {_mark(ours < cli['median'])}) |"
             )
     return lines
 
@@ -101,15 +106,16 @@ def _transition_rows(counted: dict[str, Any]) -> list[str]:
     if seed:
         ratio = bundled["transitions"] / max(1, seed["transitions"])
         rows.append(
-            f"| state transitions (history events), standard deploy | {bundled['transitions']} ({bundled['events']}) "
-            f"| fixed 30 s + seed bake: {seed['transitions']} ({seed['events']}) | {ratio:.2f}× "
+            "| state transitions (history events), standard deploy "
+            f"| {bundled['transitions']} ({bundled['events']}) "
+            f"| fixed 30 s + seed bake: {seed['transitions']} ({seed['events']}) | {ratio:.2f}x "
             f"(target ≤ 0.50: {_mark(ratio <= 0.5)}) |"
         )
     if same:
         ratio = bundled["transitions"] / max(1, same["transitions"])
         rows.append(
             f"| ↳ same bake (alarm checks every 60 s) | {bundled['transitions']} ({bundled['events']}) "
-            f"| fixed 30 s polling: {same['transitions']} ({same['events']}) | {ratio:.2f}× |"
+            f"| fixed 30 s polling: {same['transitions']} ({same['events']}) | {ratio:.2f}x |"
         )
     return rows
 
@@ -119,15 +125,15 @@ def _footprint_rows(fp: dict[str, Any]) -> list[str]:
     shipped = installs.get("shipped + start-up .pyc") or installs["shipped"]
     check = fp.get("shipped_check", {})
     services = ", ".join(check.get("called", {})) or "none"
-    rows = [
+    return [
         f"| runtime dependencies installed | {shipped['megabytes']:.1f} MB ({shipped['name']}) "
         f"| plain pip install boto3 pydantic-settings rich: {installs['plain']['megabytes']:.1f} MB; "
-        f"the lock unpruned: {installs['lock']['megabytes']:.1f} MB | ≤ 25 MB: {_mark(shipped['megabytes'] <= 25)}; "
-        f"{installs['plain']['megabytes'] / shipped['megabytes']:.1f}× smaller |",
+        f"the lock unpruned: {installs['lock']['megabytes']:.1f} MB "
+        f"| ≤ 25 MB: {_mark(shipped['megabytes'] <= 25)}; "
+        f"{installs['plain']['megabytes'] / shipped['megabytes']:.1f}x smaller |",
         f"| ↳ nothing lost | pruned tree called {services} on the emulator: "
         f"{'ok' if check.get('ok') else 'FAILED'} | | |",
     ]
-    return rows
 
 
 def render_table(results: dict[str, Any]) -> str:

@@ -125,14 +125,25 @@ def _base_env(url: str, scratch: Path) -> dict[str, str]:
     }
 
 
-def _measure(server: FirstRequest, program: str, command: list[str], env: dict[str, str], runs: int) -> Startup:
+def _measure(
+    server: FirstRequest, program: str, command: list[str], env: dict[str, str], runs: int
+) -> Startup:
     server.time_to_first_request(command, env)  # warm-up: page cache, first .pyc writes
     times = [server.time_to_first_request(command, env) for _ in range(runs)]
-    return Startup(program, round(percentile(times, 50), 3), round(min(times), 3), [round(t, 3) for t in times])
+    return Startup(
+        program, round(percentile(times, 50), 3), round(min(times), 3), [round(t, 3) for t in times]
+    )
 
 
-def run(shipped: Path | None, app: Path | None = None, runs: int = 5, label: str = "entrypoint (image)",
-        cli: bool = True, local: bool = True) -> list[Startup]:
+def run(
+    shipped: Path | None,
+    *,
+    app: Path | None = None,
+    runs: int = 5,
+    label: str = "entrypoint (image)",
+    cli: bool = True,
+    local: bool = True,
+) -> list[Startup]:
     """Measure each program; ``shipped``/``app`` are the image-like dependency tree and application
     directory (None: skip that row)."""
     server = FirstRequest()

@@ -177,7 +177,8 @@ def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDA
             for name, (machine, endpoint) in machines.items()
         }
         threads = [
-            threading.Thread(target=wait_closed, args=(sfn, arn, 600, 0.5), daemon=True) for arn in arns.values()
+            threading.Thread(target=wait_closed, args=(sfn, arn, 600, 0.5), daemon=True)
+            for arn in arns.values()
         ]
         for thread in threads:
             thread.start()

@@ -10,7 +10,9 @@ the action's container calls five. This keeps:
 - every file directly under ``botocore/data`` (``endpoints.json``, ``partitions.json``,
   ``sdk-default-configuration.json``, ``_retry.json``, …): botocore reads them at client creation.
 
-boto3's resource models (``boto3/data``) are pruned the same way. Run it right after
+boto3's resource models (``boto3/data``) are pruned the same way, and so are pygments' lexers
+(4 MB; rich only reaches them to highlight source code, which the action never does), all but the
+lexer registry and the Python lexer that ``rich.traceback`` uses. Run it right after
 ``pip install --no-compile``, in the image build::
 
     python scripts/prune_botocore.py /usr/local/lib/python3.12/site-packages
@@ -31,6 +33,8 @@ NEEDED_SERVICES = frozenset({"stepfunctions", "sagemaker", "cloudwatch", "applic
 CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc", "signin"})
 """Services botocore's credential and token providers create clients for."""
 KEEP = NEEDED_SERVICES | CREDENTIAL_SERVICES
+PYGMENTS_LEXERS_KEPT = frozenset({"__init__.py", "_mapping.py", "python.py"})
+"""pygments.lexers modules kept: the registry, and the Python lexer rich.traceback uses."""
 
 
 def _size(path: Path) -> int:
@@ -56,6 +60,14 @@ def prune(site_packages: Path, keep: frozenset[str] = KEEP, dry_run: bool = Fals
                 deleted.append(f"{data.parent.name}/{entry.name}")
                 if not dry_run:
                     shutil.rmtree(entry)
+    lexers = site_packages / "pygments" / "lexers"
+    if lexers.is_dir():
+        for entry in sorted(lexers.iterdir()):
+            if entry.is_file() and entry.suffix == ".py" and entry.name not in PYGMENTS_LEXERS_KEPT:
+                freed += entry.stat().st_size
+                deleted.append(f"pygments/lexers/{entry.name}")
+                if not dry_run:
+                    entry.unlink()
     return deleted, freed
 
 
@@ -81,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     verb = "would delete" if args.dry_run else "deleted"
     sys.stderr.write(
-        f"prune_botocore: {verb} {len(deleted)} service models ({freed / 1e6:.1f} MB) under {site}; "
+        f"prune_botocore: {verb} {len(deleted)} service models and lexers ({freed / 1e6:.1f} MB) "
+        f"under {site}; "
         f"kept {', '.join(sorted(keep))}\n"
     )
     return 0

@@ -1,0 +1,141 @@
+"""The bench's pieces at tiny scale, so ``make test`` catches a broken ``make bench`` (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import history, latency, startup, transitions
+from bench.report import render_table
+from canary.emulator import Emulator
+from canary.statemachine import load_definition
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import prune_botocore  # noqa: E402
+
+
+def test_history_cost_is_measured_for_both_readers(emulator: Emulator) -> None:
+    cost = history.measure(emulator, 20, tail_seconds=2)
+    assert cost.events >= 20
+    assert cost.follower.polls >= 1
+    assert cost.naive.polls >= 1
+    assert cost.naive.bytes_per_poll > 0
+    assert cost.follower.first_read_calls >= 1
+
+
+def test_derived_designs_fix_polling_waits_and_make_the_bake_one_wait() -> None:
+    bundled = json.loads(load_definition())
+    fixed = transitions.fixed_polling(bundled)
+    seed = transitions.seed_like(bundled)
+    waits = [s for _, _, s in transitions._walk(fixed["States"]) if s["Type"] == "Wait"]
+    assert any(s.get("Seconds") == 30 for s in waits)
+    assert not any(str(s.get("SecondsPath", "")).endswith(".Seconds") for s in waits)
+    seed_states = {name: s for _, name, s in transitions._walk(seed["States"])}
+    assert seed_states["SeedBake"]["SecondsPath"] == "$.BakeSeconds"
+    assert bundled != fixed != seed
+
+
+def test_designs_run_to_success_and_are_counted(emulator: Emulator) -> None:
+    counted = transitions.run(emulator, bake_minutes=1, update_minutes=0.5)
+    designs = counted["designs"]
+    assert {d["status"] for d in designs.values()} == {"SUCCEEDED"}
+    assert all(d["transitions"] > 0 and d["events"] > d["transitions"] for d in designs.values())
+
+
+@pytest.mark.timeout(180)
+def test_deploy_is_followed_by_every_reader_and_the_action_deploys(emulator: Emulator) -> None:
+    scale = latency.Scale(
+        update_seconds=0.5, bake_seconds=0, alarm_check_seconds=1, slow_interval=2, describe_interval=1
+    )
+    result = latency.run(emulator, scale, endpoint="bench-smoke")
+    assert result["execution"]["status"] == "SUCCEEDED", result["tail"]
+    assert result["action"]["outcome"] == "deployed"
+    events = result["execution"]["events"]
+    for name, reader in result["readers"].items():
+        assert reader["calls"] > 0, name
+        assert reader["outcome_latency"] is not None, name
+        if not name.startswith("describe"):
+            assert reader["events"] == events, name
+
+
+def test_startup_sees_the_first_request_of_the_entrypoint_and_the_cli() -> None:
+    rows = startup.run(None, runs=1)
+    assert [row.program for row in rows] == ["entrypoint", "aws cli"]
+    assert all(row.median > 0 for row in rows)
+
+
+def _fake_site(tmp_path: Path) -> Path:
+    data = tmp_path / "botocore" / "data"
+    for service in (
+        "stepfunctions",
+        "sagemaker",
+        "cloudwatch",
+        "application-autoscaling",
+        "sts",
+        "ec2",
+        "s3",
+    ):
+        (data / service / "2020-01-01").mkdir(parents=True)
+        (data / service / "2020-01-01" / "service-2.json.gz").write_bytes(b"x" * 100)
+    (data / "endpoints.json").write_text("{}")
+    lexers = tmp_path / "pygments" / "lexers"
+    lexers.mkdir(parents=True)
+    for name in ("__init__.py", "_mapping.py", "python.py", "rust.py"):
+        (lexers / name).write_text("#")
+    return tmp_path
+
+
+def test_prune_keeps_needed_services_and_botocore_files(tmp_path: Path) -> None:
+    site = _fake_site(tmp_path)
+    deleted, freed = prune_botocore.prune(site)
+    left = {p.name for p in (site / "botocore" / "data").iterdir()}
+    assert left == {
+        "stepfunctions",
+        "sagemaker",
+        "cloudwatch",
+        "application-autoscaling",
+        "sts",
+        "endpoints.json",
+    }
+    assert sorted(deleted) == ["botocore/ec2", "botocore/s3", "pygments/lexers/rust.py"]
+    assert freed > 0
+    assert (site / "pygments" / "lexers" / "python.py").exists()
+
+
+def test_prune_refuses_a_tree_without_a_needed_service(tmp_path: Path) -> None:
+    site = _fake_site(tmp_path)
+    shutil.rmtree(site / "botocore" / "data" / "sagemaker")
+    with pytest.raises(FileNotFoundError, match="sagemaker"):
+        prune_botocore.prune(site)
+    assert (site / "botocore" / "data" / "ec2").exists()
+
+
+def test_table_renders_every_figure_and_marks_errors() -> None:
+    results: dict[str, Any] = {
+        "history": [
+            {
+                "events": 10004,
+                "bytes_ratio": 300.0,
+                "calls_ratio": 11.0,
+                "follower": {"calls_per_poll": 1.0, "bytes_per_poll": 6000.0},
+                "naive": {"calls_per_poll": 11.0, "bytes_per_poll": 2.2e6},
+            }
+        ],
+        "startup": [
+            {"program": "entrypoint", "median": 0.3, "best": 0.3, "runs": [0.3]},
+            {"program": "aws cli", "median": 0.2, "best": 0.2, "runs": [0.2]},
+        ],
+        "transitions": {"error": "RuntimeError: boom"},
+        "meta": {"commit": "abc"},
+    }
+    table = render_table(results)
+    assert "10,004 events" in table
+    assert "300x fewer bytes" in table
+    assert "1.50x (target < 1: **missed**)" in table
+    assert "transitions: not measured — RuntimeError: boom" in table
