@@ -1,0 +1,166 @@
+"""Injection: text from AWS and from the deploy's own data never becomes a workflow command, and
+credentials never reach the log, the outputs or the summary.
+
+The attacker controls alarm state reasons (anyone who may call SetAlarmState), SageMaker error
+messages and failure reasons (text a service echoes back, e.g. from a model's image or environment),
+the model environment's values and anything in the execution's input and output. The test parses
+the action's output exactly as the runner does — including ``::stop-commands::`` — with the
+transcription of actions/runner in tests/presentation/runner_log.py, and checks that the only commands
+the runner acted on are the action's own (groups and annotations), and that no attacker payload is in
+a command's name or properties. Workflow commands: https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import pytest
+
+from canary.emulator import faults
+from tests.action.conftest import ActionRun, Runner, base_inputs, make_endpoint, wait_for
+from tests.presentation.runner_log import process
+
+MARK = "pwned-7f3a"
+PAYLOADS = [
+    f"::error title={MARK}::{MARK} annotation",
+    f"::set-output name=outcome::deployed-{MARK}",
+    f"::add-mask::{MARK}",
+    f"::stop-commands::{MARK}",
+    f"::warning file=/etc/passwd::{MARK}",
+    f"##[set-output name=outcome;]{MARK}",
+    f"##[error]{MARK} legacy",
+    f"::group::{MARK}",
+    f"::add-path::/tmp/{MARK}",
+    f"::set-env name=LD_PRELOAD::/tmp/{MARK}.so",
+]
+"""Commands an attacker would like the runner to act on (each line also tried after a newline)."""
+OWN_COMMANDS = {"group", "endgroup", "error", "warning", "notice"}
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY-SECRET-9d41"
+TOKEN = "IQoJb3JpZ2luX2VjEJr-SESSION-TOKEN-5be0"
+CREDENTIALS = {"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN, "NO_COLOR": "1"}
+
+
+def _hostile(prefix: str) -> str:
+    """One string carrying every payload, on one line and after newlines / carriage returns."""
+    return prefix + " " + " ".join(PAYLOADS) + "\n" + "\n".join(PAYLOADS) + "\r" + PAYLOADS[1]
+
+
+def _assert_runner_acted_on_nothing_hostile(result: ActionRun) -> None:
+    for stream in (result.stdout + result.stderr, result.stdout):
+        log = process(stream)
+        names = {command.name for command in log.commands}
+        assert names <= OWN_COMMANDS, f"the runner acted on {names - OWN_COMMANDS}"
+        assert not log.stopped, "the action left the runner's command processing stopped"
+        for command in log.commands:
+            assert MARK not in command.name
+            assert all(MARK not in f"{k}={v}" for k, v in command.properties.items()), command
+            if command.name in {"group", "endgroup"}:
+                assert MARK not in command.data, f"an attacker-chosen group: {command}"
+    assert set(result.outputs) <= {
+        "execution-arn",
+        "status",
+        "outcome",
+        "model-name",
+        "endpoint-config-name",
+        "console-url",
+    }, result.outputs
+    assert all(MARK not in value for value in result.outputs.values()), result.outputs
+    assert MARK in result.stdout, "the hostile text was shown (as text): the test exercised it"
+
+
+def _assert_no_credentials(result: ActionRun) -> None:
+    everything = "\n".join([result.stdout, result.stderr, result.summary, *result.outputs.values()])
+    assert SECRET not in everything
+    assert TOKEN not in everything
+    assert SECRET.rsplit("/", maxsplit=1)[-1] not in everything
+
+
+def _alarm(aws: Any, name: str) -> None:
+    cloudwatch = aws("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/SageMaker",
+        MetricName="ModelLatency",
+        Dimensions=[{"Name": "EndpointName", "Value": "churn-model"}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1000,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="healthy")
+
+
+def _mid_bake(aws: Any) -> bool:
+    endpoint = aws("sagemaker").describe_endpoint(EndpointName="churn-model")
+    return endpoint["EndpointStatus"] == "InService" and len(endpoint["ProductionVariants"]) == 2
+
+
+def test_hostile_alarm_reason_and_model_environment_are_never_acted_on(runner: Runner, aws: Any) -> None:
+    """SetAlarmState's StateReason is free text (CloudWatch API reference, SetAlarmState)."""
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    _alarm(aws, "team-latency")
+    environment = "\n".join(f"HOSTILE_{i}={payload}" for i, payload in enumerate(PAYLOADS))
+    started = runner.start(
+        base_inputs(
+            wait_minutes="0.5", alarm_names="team-latency", verbose="true", model_environment=environment
+        ),
+        CREDENTIALS,
+    )
+    wait_for(lambda: _mid_bake(aws), 60)
+    aws("cloudwatch").set_alarm_state(
+        AlarmName="team-latency", StateValue="ALARM", StateReason=_hostile("latency high")[:1000]
+    )
+    result = started.wait(120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["outcome"] == "rolled-back"
+    _assert_runner_acted_on_nothing_hostile(result)
+    _assert_no_credentials(result)
+
+
+@pytest.mark.parametrize("verbose", ["true", "false"])
+def test_hostile_sagemaker_error_messages_are_never_acted_on(runner: Runner, aws: Any, verbose: str) -> None:
+    """The message of a failed SageMaker call reaches the TaskFailed cause and the execution's cause."""
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    faults.inject(
+        "sagemaker", "UpdateEndpoint", error="ValidationException", message=_hostile("bad config"), count=20
+    )
+    result = runner.run(base_inputs(verbose=verbose), CREDENTIALS, timeout=180)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["outcome"] in {"rolled-back", "failed"}
+    _assert_runner_acted_on_nothing_hostile(result)
+    _assert_no_credentials(result)
+
+
+def test_hostile_text_in_the_execution_output_of_an_attached_run_is_inert(runner: Runner, aws: Any) -> None:
+    """A deploy that already ran reports the execution's recorded result (error, cause) as text."""
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    faults.inject(
+        "sagemaker", "CreateModel", error="ValidationException", message=_hostile("no model"), count=20
+    )
+    first = runner.run(base_inputs(), CREDENTIALS, timeout=180)
+    assert first.returncode == 1, first.stdout + first.stderr
+    faults.reset()
+    again = runner.run(
+        base_inputs(execution_name=first.outputs["execution-arn"].rsplit(":", 1)[1]), CREDENTIALS
+    )
+    assert again.returncode == 1, again.stdout + again.stderr
+    for result in (first, again):
+        _assert_runner_acted_on_nothing_hostile(result)
+        _assert_no_credentials(result)
+
+
+def test_credentials_stay_out_of_the_log_on_cancellation_and_errors(runner: Runner, aws: Any) -> None:
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    started = runner.start(base_inputs(wait_minutes="1", on_cancel="stop", verbose="true"), CREDENTIALS)
+    wait_for(lambda: _mid_bake(aws), 60)
+    started.signal(signal.SIGINT)
+    result = started.wait(30)
+    assert result.outputs["outcome"] == "cancelled"
+    _assert_no_credentials(result)
+    bad = runner.run(
+        base_inputs(state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:nope"), CREDENTIALS
+    )
+    assert bad.returncode == 2
+    _assert_no_credentials(bad)
