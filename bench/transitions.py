@@ -195,6 +195,9 @@ def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDA
                 break
             params["nextToken"] = page["nextToken"]
         results[name] = {"status": described["status"], **_count(history)}
+        if described["status"] != "SUCCEEDED":
+            cause = described.get("cause") or described.get("error") or "no cause"
+            raise RuntimeError(f"the {name} design ended {described['status']}: {cause}")
     base = results["bundled"]["transitions"]
     for result in results.values():
         result["vs_bundled"] = round(result["transitions"] / max(1, base), 2)
