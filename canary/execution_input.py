@@ -125,6 +125,13 @@ class ExecutionInput(_Doc):
     ErrorAlarms: ErrorAlarmSettings = Field(default_factory=ErrorAlarmSettings)
     AutoScaling: AutoScalingSettings = Field(default_factory=AutoScalingSettings)
     Polling: PollingSettings = Field(default_factory=PollingSettings)
+    StartHoldSeconds: int = Field(
+        default=0,
+        ge=0,
+        le=3600,
+        description="Seconds the execution waits before its first AWS call, so a starter can detect a "
+        "racing start and stop the younger one before it touches anything.",
+    )
     Names: DeployNames
 
     @model_validator(mode="after")

@@ -12,13 +12,14 @@ from tests.statemachine.conftest import DIMENSION, Deploys, Outcome
 
 pytestmark = pytest.mark.execution
 
-FIXED_TRANSITIONS = 21
-"""States a canary deploy enters outside its loops (reads, plan, create, canary, alarms, promote, cleanup)."""
+FIXED_TRANSITIONS = 22
+"""States a canary deploy enters outside its loops (input check, start hold, reads, plan, create, canary,
+alarms, promote, cleanup)."""
 
 STANDARD_DEPLOY_BUDGET = 165
 """Transitions of a standard deploy: one 20 % step, a 20-minute bake checked every 60 s, two endpoint
-updates of ~8 minutes each. 21 fixed + 21 checks x 3 (check, verdict, wait) + 2 updates x ~10 polls
-x <= 4 (wait, describe, choice, sometimes a longer wait) = 164. At $0.025 per 1,000 transitions that is
+updates of ~8 minutes each. 22 fixed + 21 checks x 3 (check, verdict, wait) + 2 updates x ~10 polls
+x <= 4 (wait, describe, choice, sometimes a longer wait) = 165. At $0.025 per 1,000 transitions that is
 $0.004 a deploy, and a history of ~350 events (the 25,000-event limit is far away)."""
 
 
