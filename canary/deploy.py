@@ -11,15 +11,18 @@ The order matters for SPEC §2's promise that invalid configuration changes noth
    ``instance-type``; the endpoint must be ``InService`` with one production variant.
 4. :func:`launch` — the first write: ensure the bundled state machine (create, or update when its
    definition differs), then ``StartExecution`` with the derived name. ``ExecutionAlreadyExists``
-   for the same endpoint and artifact → attach. Two actions that both saw a free endpoint and both
-   started: each then lists the endpoint's running executions, and the younger one (later start,
-   ties broken by ARN) stops itself and waits for the older one.
+   for the same endpoint and artifact → attach.
+5. :func:`older_racing_start` — two actions that both saw a free endpoint both start. The bundled
+   machine's first state after its input check is a Wait of ``StartHoldSeconds``
+   (:data:`START_HOLD_SECONDS`), before any AWS call. During that hold each action lists the
+   endpoint's running executions, right after its start and again halfway through the hold
+   (ListExecutions is eventually consistent), and the younger one (later start, ties broken by ARN)
+   stops itself, so it has touched nothing, then waits for the older one (or attaches to it when it
+   deploys the same artifact). The older one proceeds.
 
-Known gap: that last check runs *after* StartExecution, and the bundled state machine starts working
-at once, so the younger execution may already have called UpdateEndpoint when it is stopped (seen in
-the emulator, where steps take milliseconds). Closing it needs a short hold as the machine's first
-state (e.g. a Wait on an input ``StartHoldSeconds``) during which the action decides; until then, a
-workflow ``concurrency:`` group per endpoint is what serialises simultaneous starts.
+A state machine given by ``state-machine-arn`` without that hold (an older copy of the definition)
+still gets the check, but its younger execution may have begun the deploy when it is stopped; the
+action then says so.
 
 Only executions of the *same* state machine are seen: deploys of one endpoint must go through one
 machine (one ``state-machine-name``/``state-machine-arn`` per region).
@@ -84,6 +87,15 @@ def artifact_of(settings: Settings) -> Artifact:
     )
 
 
+START_HOLD_SECONDS = 3
+"""The execution's ``StartHoldSeconds``: how long it waits before its first AWS call.
+
+The younger of two racing starts must be stopped within it. Its starter's check begins as soon as its
+StartExecution returns (a ListExecutions and a DescribeExecution per running execution, ~0.1-0.3 s on
+AWS) and is repeated at half the hold, which leaves ListExecutions 1.5 s to show a start it missed and
+the repeat plus StopExecution over 1 s. It costs every deploy 3 s and one state transition."""
+
+
 def build_input(settings: Settings, names: DeployNames) -> ExecutionInput:
     """The execution input document for these settings."""
     return ExecutionInput(
@@ -115,6 +127,7 @@ def build_input(settings: Settings, names: DeployNames) -> ExecutionInput:
         Polling=PollingSettings(
             InitialSeconds=settings.endpoint_poll_seconds, MaxSeconds=settings.endpoint_poll_max_seconds
         ),
+        StartHoldSeconds=START_HOLD_SECONDS,
         Names=names,
     )
 
@@ -362,6 +375,35 @@ def running_executions(sfn: SFNClient, machine_arn: str, endpoint: str) -> list[
     return sorted(found, key=lambda e: (e.start_date, e.arn))
 
 
+def older_racing_start(
+    sfn: SFNClient, machine_arn: str, endpoint: str, execution_arn: str, *, called: float, hold: float
+) -> Execution | None:
+    """The oldest running execution on ``endpoint`` that started before ``execution_arn``, if any.
+
+    Call it right after StartExecution returned; ``called`` is ``time.monotonic()`` just before that
+    call and ``hold`` the execution's ``StartHoldSeconds``. The machine's running executions are read
+    at once and, when none is older, again at ``called + hold / 2``: ListExecutions "is eventually
+    consistent" and "may not reflect very recent updates"
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html), so a
+    start that raced this one may show only on the second read. Two starters agree on which is older.
+    """
+    mine = describe_execution(sfn, execution_arn)
+    if mine is None:
+        return None
+    for at in (0.0, hold / 2) if hold > 0 else (0.0,):
+        delay = called + at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)  # at most hold / 2: well within the runner's grace on cancellation
+        older = [
+            e
+            for e in running_executions(sfn, machine_arn, endpoint)
+            if e.arn != mine.arn and e.older_than(mine)
+        ]
+        if older:
+            return older[0]
+    return None
+
+
 def _backoff() -> Iterator[float]:
     delay = 2.0
     while True:
@@ -497,25 +539,42 @@ def launch(
     while True:
         if stop.is_set():
             raise Cancelled
+        hold = prepared.execution_input.StartHoldSeconds
+        called = time.monotonic()
         deployment = _start(clients.sfn, machine_arn, prepared, artifact, say)
         if deployment.attached:
             return deployment
-        older = [
-            e
-            for e in running_executions(clients.sfn, machine_arn, settings.endpoint_name)
-            if e.arn != deployment.execution_arn
-        ]
-        mine = describe_execution(clients.sfn, deployment.execution_arn)
-        first = next((e for e in older if mine is not None and e.older_than(mine)), None)
+        first = older_racing_start(
+            clients.sfn,
+            machine_arn,
+            settings.endpoint_name,
+            deployment.execution_arn,
+            called=called,
+            hold=hold,
+        )
         if first is None:
             return deployment
-        cause = f"another deploy ({first.name}) started first on endpoint {settings.endpoint_name}"
+        cause = f"execution {first.name} started first on endpoint {settings.endpoint_name}"
         clients.sfn.stop_execution(
             executionArn=deployment.execution_arn, error="Canary.Superseded", cause=cause
         )
+        elapsed = time.monotonic() - called
+        if elapsed < hold and prepared.machine.bundled:
+            when = f"within its {hold} s start hold, before it made any AWS call"
+        elif elapsed < hold:
+            when = (
+                f"within {hold} s of its start (before any AWS call if the given state machine holds "
+                "StartHoldSeconds first, as the bundled one does)"
+            )
+        else:
+            when = (
+                f"{elapsed:.1f} s after its start, past its {hold} s start hold: it may have begun "
+                f"changing endpoint {settings.endpoint_name}"
+            )
+        stopped = f"stopped execution {deployment.execution_name} {when}: {cause}"
         if first.artifact == artifact:
-            return _attach(first, machine_arn, say, f"stopped {deployment.execution_name}: {cause}")
-        say(f"stopped {deployment.execution_name} at once: {cause}")
+            return _attach(first, machine_arn, say, f"{stopped} with the same artifact")
+        say(stopped)
         if not wait_until_done(clients.sfn, first, deadline, stop, say):
             if stop.is_set():
                 raise Cancelled
@@ -638,7 +697,10 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
     endpoint = prepared.endpoint
     if endpoint is not None:
         lines.append(endpoint.describe())
-    lines.append(f"would start execution {prepared.execution_name}")
+    lines.append(
+        f"would start execution {prepared.execution_name} (it holds "
+        f"{document.StartHoldSeconds} s before its first AWS call, while racing starts are checked)"
+    )
     environment = ", ".join(sorted(document.Container.Environment)) or "none"
     lines.append(
         f"would create model {names.Model}: image {document.Container.Image}, "

@@ -7,13 +7,21 @@ action adds the endpoint-level rules on top by reading the machine's running exe
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from canary.deploy import Deployment, launch, make_clients, prepare
+from canary.names import RunContext
+from canary.settings import Settings, settings_from_inputs
+from canary.statemachine import ensure_state_machine
 from tests.action.conftest import (
     ACCOUNT,
     REGION,
+    SFN_ROLE,
     Runner,
     base_inputs,
     make_endpoint,
@@ -71,21 +79,137 @@ def test_another_artifact_waits_for_the_running_deploy_then_deploys(runner: Runn
     assert image["Image"] == OTHER_IMAGE
 
 
-@pytest.mark.xfail(
-    reason="the younger execution is stopped after StartExecution and may already have updated the "
-    "endpoint; needs a hold state at the start of the state machine (see canary/deploy.py)",
-    strict=False,
-)
+UPDATES = ("updateEndpoint", "updateEndpointWeightsAndCapacities")
+
+
+def _history(aws: Any, arn: str) -> list[dict[str, Any]]:
+    return list(aws("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"])
+
+
+def _scheduled(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == "TaskScheduled"]
+
+
+def _assert_one_deploy_at_a_time(aws: Any) -> list[dict[str, Any]]:
+    """No overlap on the endpoint; returns the executions that were stopped (racing starts).
+
+    Every stopped execution was stopped in its start hold, so its history schedules no task at all;
+    the deploys that ran did not overlap, and the endpoint updates of one never fall between two of
+    another's.
+    """
+    executions = _executions(aws)
+    succeeded = sorted((e for e in executions if e["status"] == "SUCCEEDED"), key=lambda e: e["startDate"])
+    stopped = [e for e in executions if e["status"] != "SUCCEEDED"]
+    assert len(succeeded) == 2, executions
+    assert succeeded[1]["startDate"] >= succeeded[0]["stopDate"], "the two deploys never overlapped"
+    assert all(e["status"] == "ABORTED" for e in stopped), stopped
+    for execution in stopped:
+        events = _history(aws, execution["executionArn"])
+        assert _scheduled(events) == [], f"{execution['name']} touched AWS before it was stopped"
+        entered = [
+            e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")
+        ]
+        assert entered[-1:] == ["StartHold"], entered
+    updates = sorted(
+        (event["timestamp"], execution["name"])
+        for execution in executions
+        for event in _scheduled(_history(aws, execution["executionArn"]))
+        if event["taskScheduledEventDetails"]["resource"] in UPDATES
+    )
+    order = [name for _, name in updates]
+    blocks = [name for i, name in enumerate(order) if i == 0 or order[i - 1] != name]
+    assert len(blocks) == len(set(blocks)) == 2, f"endpoint updates interleaved: {order}"
+    return stopped
+
+
 def test_two_artifacts_started_at_once_deploy_one_at_a_time(runner: Runner, aws: Any) -> None:
+    """Two jobs, no ``concurrency:`` group: whichever way the starts race, one deploy at a time."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     a = runner.start(base_inputs(wait_minutes="0.05"), {"GITHUB_RUN_ID": "111"})
     b = runner.start(base_inputs(image_uri=OTHER_IMAGE, wait_minutes="0.05"), {"GITHUB_RUN_ID": "222"})
     results = [a.wait(180), b.wait(180)]
     assert [r.returncode for r in results] == [0, 0], [r.stdout + r.stderr for r in results]
-    succeeded = sorted(
-        (e for e in _executions(aws) if e["status"] == "SUCCEEDED"), key=lambda e: e["startDate"]
+    stopped = _assert_one_deploy_at_a_time(aws)
+    for execution in stopped:
+        [log] = [r.stdout for r in results if f"stopped execution {execution['name']} " in r.stdout]
+        assert "before it made any AWS call" in log
+        assert "another deploy is running on endpoint churn-model" in log
+
+
+def _settings(**overrides: str) -> Settings:
+    return settings_from_inputs({k.replace("_", "-"): v for k, v in base_inputs(**overrides).items()})
+
+
+def _race(settings: list[Settings], runs: list[RunContext]) -> tuple[list[Deployment], list[list[str]]]:
+    """Both actions read a free endpoint (``prepare``), then both start at the same instant (``launch``)."""
+    clients = make_clients(REGION)
+    stop = threading.Event()
+    deadline = time.time() + 170
+    said: list[list[str]] = [[] for _ in settings]
+    prepared = [
+        prepare(clients, s, run=r, deadline=deadline, stop=stop, say=said[i].append)
+        for i, (s, r) in enumerate(zip(settings, runs, strict=True))
+    ]
+    assert all(p.attach_to is None for p in prepared), "both saw a free endpoint"
+    barrier = threading.Barrier(len(settings))
+
+    def launch_one(i: int) -> Deployment:
+        barrier.wait()
+        return launch(
+            clients, settings[i], prepared[i], run=runs[i], deadline=deadline, stop=stop, say=said[i].append
+        )
+
+    with ThreadPoolExecutor(len(settings)) as pool:
+        deployments = list(pool.map(launch_one, range(len(settings))))
+    return deployments, said
+
+
+def _finish(aws: Any, arn: str, timeout: float = 120) -> str:
+    sfn = aws("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = str(sfn.describe_execution(executionArn=arn)["status"])
+        if status != "RUNNING":
+            return status
+        time.sleep(0.2)
+    pytest.fail(f"{arn} still running after {timeout} s")
+
+
+def test_two_artifacts_starting_together_stop_the_younger_in_its_hold_then_deploy_it(
+    aws: Any,
+) -> None:
+    """The race forced: both starters saw a free endpoint and call StartExecution together."""
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    ensure_state_machine(aws("stepfunctions"), "sagemaker-canary-deploy", SFN_ROLE)
+    settings = [_settings(wait_minutes="0.05"), _settings(image_uri=OTHER_IMAGE, wait_minutes="0.05")]
+    runs = [RunContext.from_env({"GITHUB_RUN_ID": run}) for run in ("111", "222")]
+    deployments, said = _race(settings, runs)
+    assert [_finish(aws, d.execution_arn) for d in deployments] == ["SUCCEEDED", "SUCCEEDED"]
+    [stopped] = _assert_one_deploy_at_a_time(aws)
+    older = next(
+        e for e in _executions(aws) if e["status"] == "SUCCEEDED" and e["startDate"] < stopped["startDate"]
     )
-    assert len(succeeded) == 2
-    assert succeeded[1]["startDate"] >= succeeded[0]["stopDate"], "the two deploys never overlapped"
-    others = [e for e in _executions(aws) if e["status"] != "SUCCEEDED"]
-    assert all(e["status"] == "ABORTED" for e in others), others
+    [log] = [lines for lines in said if any(stopped["name"] in line for line in lines)]
+    assert (
+        f"stopped execution {stopped['name']} within its 3 s start hold, before it made any AWS call: "
+        f"execution {older['name']} started first on endpoint churn-model"
+    ) in log
+    assert any("waiting for it to end before starting" in line and older["name"] in line for line in log)
+
+
+def test_simultaneous_starts_of_the_same_artifact_attach_the_younger_to_the_older(aws: Any) -> None:
+    """A rerun started while the first attempt starts: one deploy, both actions follow it."""
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    ensure_state_machine(aws("stepfunctions"), "sagemaker-canary-deploy", SFN_ROLE)
+    settings = _settings(wait_minutes="0.02")
+    runs = [RunContext.from_env({"GITHUB_RUN_ID": "111", "GITHUB_RUN_ATTEMPT": a}) for a in ("1", "2")]
+    deployments, said = _race([settings, settings], runs)
+    assert deployments[0].execution_arn == deployments[1].execution_arn
+    assert sorted(d.attached for d in deployments) == [False, True]
+    assert _finish(aws, deployments[0].execution_arn) == "SUCCEEDED"
+    [stopped] = [e for e in _executions(aws) if e["status"] != "SUCCEEDED"]
+    assert stopped["status"] == "ABORTED"
+    assert _scheduled(_history(aws, stopped["executionArn"])) == []
+    [log] = [lines for lines in said if any("attaching to execution" in line for line in lines)]
+    assert any("with the same artifact: attaching to execution" in line for line in log), log
+    assert len(_executions(aws)) == 2
