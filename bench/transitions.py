@@ -144,7 +144,13 @@ def standard_input(endpoint: str, bake_minutes: int) -> str:
 
 def _count(history: list[dict[str, Any]]) -> dict[str, Any]:
     types = Counter(event["type"] for event in history)
+    states = Counter(
+        event["stateEnteredEventDetails"]["name"]
+        for event in history
+        if event["type"].endswith("StateEntered")
+    )
     return {
+        "by_state": dict(states.most_common()),
         "transitions": sum(n for t, n in types.items() if t.endswith("StateEntered")),
         "events": len(history),
         "waits": types.get("WaitStateEntered", 0),
