@@ -9,12 +9,13 @@ however long the history is.
 
 Timing ("polling that knows the state machine"):
 - after ``WaitStateEntered`` the follower reads the definition once (DescribeStateMachineForExecution)
-  and sleeps until the Wait ends: ``Seconds``, ``SecondsPath`` evaluated against the state's input
-  (needs ``include_data``), ``Timestamp``/``TimestampPath``; when the duration cannot be known it uses
-  the last observed duration of the same Wait state, else it polls as when idle;
+  and sleeps until the Wait ends, in sleeps of at most :data:`MAX_WAIT_SLEEP`. The duration comes
+  from ``Seconds``, ``SecondsPath`` evaluated against the state's input (needs ``include_data``),
+  or ``Timestamp``/``TimestampPath``; when it cannot be known, from the last observed duration of
+  the same Wait state; else the follower polls as when idle;
 - right after new events, or while a task is in flight, it polls every :data:`FAST_INTERVAL`;
-- when nothing changes it backs off by a factor of 1.5 up to :data:`IDLE_INTERVAL` (:data:`LONG_IDLE_INTERVAL`
-  after a minute of silence);
+- when nothing changes it backs off by a factor of 1.5 up to :data:`IDLE_INTERVAL`
+  (:data:`LONG_IDLE_INTERVAL` after a minute of silence);
 - on throttling, 5xx and connection errors it backs off with full jitter (keeping the longer of that
   and the planned interval) and never gives up before the deadline.
 
@@ -42,14 +43,20 @@ IDLE_INTERVAL = 1.0
 """Longest interval between polls when nothing is known to be pending."""
 LONG_IDLE_INTERVAL = 3.0
 """Longest interval after a minute without any new event (outside a known Wait)."""
-WAKE_AFTER_WAIT = 0.05
+WAKE_AFTER_WAIT = 0.3
 """Seconds after a Wait's expected end at which the follower polls."""
+MAX_WAIT_SLEEP = 30.0
+"""Longest single sleep inside a known Wait: bounds how late an unexpected end (a StopExecution from
+the console, an execution timeout) is seen, and any clock skew."""
 THROTTLE_BASE = 1.0
 THROTTLE_CAP = 20.0
 """Full-jitter backoff on throttling: uniform(0, min(cap, base * 2^n))."""
 FIRST_PAGE = 1000
 MIN_PAGE = 5
 MAX_PAGE = 100
+WAKE_PAGE = 50
+"""Smallest page of the poll that wakes at a Wait's end (larger when that Wait led to more events last
+time): the burst of events that follows a Wait is read in one call, however it branches."""
 
 TERMINAL_EVENTS = frozenset(
     {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
@@ -231,10 +238,12 @@ class Follower:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         throttle_cap: float = THROTTLE_CAP,
+        definition: str | None = None,
     ) -> None:
         """``sfn`` is a boto3 Step Functions client (see :func:`sfn_client_config`).
 
-        ``throttle_cap`` bounds one backoff sleep after throttling (seconds).
+        ``throttle_cap`` bounds one backoff sleep after throttling (seconds). ``definition``: the
+        state machine's definition (JSON), when the caller has it — saves reading it.
         """
         self._sfn = sfn
         self.execution_arn = execution_arn
@@ -260,8 +269,15 @@ class Follower:
         self._fresh: dict[int, Mapping[str, Any]] = {}
         self._counting = threading.local()
         self._definition: dict[str, Mapping[str, Any]] | None = None
+        if definition is not None:
+            try:
+                self._definition = _states(json.loads(definition))
+            except (ValueError, AttributeError):
+                self._definition = None
         self._wait_durations: dict[str, float] = {}
         self._open_wait: tuple[str, dt.datetime] | None = None
+        self._cycle: tuple[str, int] | None = None
+        self._cycle_lengths: dict[str, int] = {}
         self._wait_until: float | None = None
         self._in_flight = 0
         self._interval = FAST_INTERVAL
@@ -337,8 +353,11 @@ class Follower:
                 self._fresh.clear()
                 self._in_poll = False
                 break
-        if not self._forward:
-            self._page = max(MIN_PAGE, min(MAX_PAGE, emitted + 3))
+        expected = emitted
+        if self._open_wait is not None and self._wait_until is not None:
+            # the next poll wakes at the Wait's end: size it for the burst that follows
+            expected = max(WAKE_PAGE, self._cycle_lengths.get(self._open_wait[0], 0))
+        self._page = max(MIN_PAGE, min(MAX_PAGE, expected + 3))
 
     def _definition_states(self) -> dict[str, Mapping[str, Any]]:
         """The execution's states by name, read once (``{}`` when it cannot be read; retried if transient)."""
@@ -363,6 +382,12 @@ class Follower:
 
     def _observe(self, event: HistoryEvent) -> None:
         """Update what is pending from one event."""
+        if self._cycle is not None:
+            name, count = self._cycle
+            self._cycle = (name, count + 1)
+            if event.type == "WaitStateEntered" or event.terminal:
+                self._cycle_lengths[name] = count + 1
+                self._cycle = None
         if event.type == "WaitStateEntered":
             name = str(event.details.get("name", ""))
             self._open_wait = (name, event.timestamp)
@@ -377,6 +402,7 @@ class Follower:
             if self._open_wait is not None:
                 name, entered = self._open_wait
                 self._wait_durations[name] = (event.timestamp - entered).total_seconds()
+                self._cycle = (name, 1)
             self._open_wait = None
             self._wait_until = None
         elif event.type in _TASK_STARTS:
@@ -413,7 +439,7 @@ class Follower:
             cap = LONG_IDLE_INTERVAL if now - self._last_change > 60 else IDLE_INTERVAL
             self._interval = min(cap, self._interval * 1.5)
         if self._wait_until is not None and self._wait_until > now:
-            return self._wait_until - now
+            return min(MAX_WAIT_SLEEP, self._wait_until - now)
         return self._interval
 
     def _throttle_delay(self, planned: float) -> float:
