@@ -191,6 +191,8 @@ class Runner:
         """Stop the runner from processing commands for the block (``::stop-commands::<random>``).
 
         Trusted :meth:`command` calls inside still work. Re-entrant: an inner block is a no-op.
+        A group still open when the block ends is ended with it, so whatever follows (a timeout,
+        a cancellation) is not folded away.
         """
         if not self.is_actions or self._stop_token is not None:
             yield
@@ -204,6 +206,9 @@ class Runner:
             with self._lock:
                 token, self._stop_token = self._stop_token, None
                 self._write(f"::{token}::")
+                if self._group_open:
+                    self._write(_format_command("endgroup", "", {}))
+                    self._group_open = False
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append step outputs to ``$GITHUB_OUTPUT`` in the multiline form (any value is safe).

@@ -293,7 +293,6 @@ class Renderer:
         """Milestones of the deploy, for :func:`summary_markdown`."""
         self.phase = ""
         self._phase_started: dt.datetime | None = None
-        self._group_open = False
         self._started: dt.datetime | None = None
         self._input: Mapping[str, Any] = {}
         self._entered: dict[str, dt.datetime] = {}
@@ -322,13 +321,10 @@ class Renderer:
         self.phase = title  # runner.group() ends the open group in the same resume
         self._phase_started = at
         self.runner.group(title)
-        self._group_open = True
         self.timeline.append(TimelineEntry(at, self._elapsed(at), title, f"{title} started", "info"))
 
     def _close_group(self) -> None:
-        if self._group_open:
-            self.runner.endgroup()
-            self._group_open = False
+        self.runner.endgroup()  # no-op when none is open
 
     # -- events ------------------------------------------------------------------------------------
 

@@ -171,3 +171,24 @@ def test_inert_keeps_printable_text_and_arns() -> None:
     assert inert(f"role {arn}") == f"role {arn}"
     assert inert("a\nb\r\nc") == "a⏎b⏎c"
     assert inert("\x1b[31mred") == "\ufffd[31mred"
+
+
+def test_leaving_protect_ends_a_group_left_open() -> None:
+    out = io.StringIO()
+    runner = Runner(out, ACTIONS)
+    with runner.protect():
+        runner.group("Bake 20%")
+    runner.warning("cancelled")
+    assert [c.name for c in process(out.getvalue()).commands] == ["group", "endgroup", "warning"]
+
+
+def test_group_ends_the_open_group_in_one_resume() -> None:
+    out = io.StringIO()
+    runner = Runner(out, ACTIONS)
+    with runner.protect():
+        runner.group("one")
+        runner.group("two")
+        runner.endgroup()
+        runner.endgroup()
+    assert [c.name for c in process(out.getvalue()).commands] == ["group", "endgroup", "group", "endgroup"]
+    assert out.getvalue().count("::stop-commands::") == 4
