@@ -188,6 +188,29 @@ def _fault_proxy(_emulator_server: Emulator) -> Iterator[FaultProxy]:
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _stop_leftover_executions(_emulator_server: Emulator) -> Iterator[None]:
+    """After each test, stop every execution still running.
+
+    The emulator's reset does not stop executions in flight: one left running (a detached or failed
+    test) would go on acting on the next test's resources, which share its names.
+    """
+    yield
+    import boto3
+
+    sfn = boto3.client(
+        "stepfunctions",
+        region_name="us-east-1",
+        endpoint_url=_emulator_server.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        arn = machine["stateMachineArn"]
+        for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            sfn.stop_execution(executionArn=execution["executionArn"], error="Test.Cleanup")
+
+
 @pytest.fixture
 def faulty(emulator: Emulator, _fault_proxy: FaultProxy) -> FaultProxy:
     """The misbehaving proxy, with no rules yet; the emulator behind it is reset."""
