@@ -182,7 +182,7 @@ def json_path(document: Any, path: str) -> Any:
     return value
 
 
-def _states(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def definition_states(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """Every state of a definition by name, nested Parallel branches and Map processors included."""
     found: dict[str, Mapping[str, Any]] = {}
     for name, state in definition.get("States", {}).items():
@@ -190,10 +190,10 @@ def _states(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
             continue
         found[name] = state
         for branch in state.get("Branches", []) or []:
-            found.update(_states(branch))
+            found.update(definition_states(branch))
         for key in ("Iterator", "ItemProcessor"):
             if isinstance(state.get(key), Mapping):
-                found.update(_states(state[key]))
+                found.update(definition_states(state[key]))
     return found
 
 
@@ -271,7 +271,7 @@ class Follower:
         self._definition: dict[str, Mapping[str, Any]] | None = None
         if definition is not None:
             try:
-                self._definition = _states(json.loads(definition))
+                self._definition = definition_states(json.loads(definition))
             except (ValueError, AttributeError):
                 self._definition = None
         self._wait_durations: dict[str, float] = {}
@@ -366,7 +366,7 @@ class Follower:
                 described = self._call(
                     "describe_state_machine_for_execution", executionArn=self.execution_arn
                 )
-                self._definition = _states(json.loads(described["definition"]))
+                self._definition = definition_states(json.loads(described["definition"]))
             except (ClientError, BotoCoreError) as error:
                 transient, throttled = is_transient(error)
                 self.transient_errors += int(transient)

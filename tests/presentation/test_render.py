@@ -212,3 +212,34 @@ def test_summary_escapes_untrusted_text() -> None:
 )
 def test_md_escapes_markdown_html_mentions_and_newlines(raw: str, escaped: str) -> None:
     assert md(raw) == escaped
+
+
+# -- the tables follow the bundled state machine ----------------------------------------------------
+
+
+def bundled_states() -> dict[str, Any]:
+    from canary.follow import definition_states
+    from canary.statemachine import load_definition
+
+    return dict(definition_states(json.loads(load_definition())))
+
+
+def test_every_phase_starts_at_a_state_of_the_bundled_state_machine() -> None:
+    from canary.render import PHASES
+
+    assert set(PHASES) <= set(bundled_states())
+
+
+def test_every_api_call_of_the_bundled_state_machine_has_a_line() -> None:
+    from canary.render import TASK_LINES
+
+    calls = set()
+    for state in bundled_states().values():
+        resource = str(state.get("Resource", ""))
+        if resource.startswith("arn:aws:states:::aws-sdk:"):
+            service, call = resource.removeprefix("arn:aws:states:::aws-sdk:").split(":", 1)
+            calls.add((service, call))
+    assert calls
+    assert calls <= set(TASK_LINES), (
+        f"add these to canary.render.TASK_LINES: {sorted(calls - set(TASK_LINES))}"
+    )
