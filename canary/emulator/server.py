@@ -85,7 +85,12 @@ class Emulator:
         patches.set_timings(timings)
 
     def reset(self) -> None:
-        """Forget every resource (all services), keeping the extensions and the timings."""
+        """Forget every resource (all services), keeping the extensions and the timings.
+
+        Executions still running are stopped first: moto's reset forgets them but their threads go
+        on calling back into the server, and would act on the next user's resources of the same name.
+        """
+        stop_running_executions()
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
@@ -104,6 +109,25 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop_running_executions() -> int:
+    """Stop (ABORTED) every state machine execution still running in this process; returns how many."""
+    import datetime
+
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    stopped = 0
+    for account_id in list(stepfunctions_parser_backends):
+        for region in list(stepfunctions_parser_backends[account_id]):
+            backend = stepfunctions_parser_backends[account_id][region]
+            for execution in backend._get_executions(ExecutionStatus.RUNNING):
+                execution.stop(
+                    stop_date=datetime.datetime.now(tz=datetime.UTC), error="Emulator.Reset", cause="reset"
+                )
+                stopped += 1
+    return stopped
 
 
 def moto_api_config(url: str, config: dict[str, object]) -> None:

@@ -25,3 +25,20 @@ def test_reset_forgets_every_resource(aws: Any, emulator: Any) -> None:
     assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["leftover"]
     emulator.reset()
     assert cw.describe_alarms()["MetricAlarms"] == []
+
+
+def test_reset_stops_executions_still_running(aws: Any, emulator: Any) -> None:
+    """A running execution must not outlive a reset: its thread would act on the next test's resources."""
+    sfn = aws("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="sleeper",
+        definition='{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}',
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, name="long")["executionArn"]
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    (execution,) = [e for sm in backend.state_machines for e in sm.executions if e.exec_arn == arn]
+    emulator.reset()
+    assert execution.exec_status.value == "ABORTED"
