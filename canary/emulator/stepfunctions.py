@@ -20,6 +20,9 @@
 - The context object's ``$$.State`` has ``RetryCount`` in every state and an AWS-style ``EnteredTime``.
 - A Choice state with no matching rule and no Default fails the execution with
   ``States.NoChoiceMatched`` (moto: ``States.Runtime``).
+- A stopped execution ends ABORTED whatever its current state was doing: moto let the state that was
+  being evaluated at the stop (a Choice pops an empty stack once it is pruned) turn it into FAILED
+  ``States.Runtime``.
 """
 
 from __future__ import annotations
@@ -411,6 +414,20 @@ def _install_no_choice_matched() -> None:
     StateChoice._eval_state = _eval_state
 
 
+def _install_stop_wins() -> None:
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    original = Environment.set_error
+
+    def set_error(self: Any, error: Any) -> None:
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original(self, error)
+
+    Environment.set_error = set_error
+
+
 def _install_execution_fixes() -> None:
     import uuid
 
@@ -457,6 +474,7 @@ def _install_execution_fixes() -> None:
         return {"EnteredTime": sfn_timestamp(entered), "Name": Name, "RetryCount": RetryCount}
 
     _install_no_choice_matched()
+    _install_stop_wins()
     StepFunctionsParserBackend.start_execution = start_execution
     StepFunctionsParserBackend.create_state_machine = create_state_machine
     StepFunctionResponse.stop_execution = stop_execution

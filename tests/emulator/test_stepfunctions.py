@@ -356,6 +356,28 @@ def test_stop_execution_keeps_error_and_cause(aws: Any) -> None:
     assert last["executionAbortedEventDetails"] == {"error": "Canary.Cancelled", "cause": "job cancelled"}
 
 
+def test_execution_stopped_while_a_choice_is_evaluated_ends_aborted(aws: Any) -> None:
+    """AWS StopExecution: the execution ends ABORTED, whatever state it is in (a slow Choice here, the
+    state moto's stop used to turn into FAILED ``States.Runtime``)."""
+    sfn = aws("stepfunctions")
+    rules = [{"Variable": "$.n", "NumericGreaterThanEquals": -i} for i in range(2000)]
+    machine = _machine(
+        sfn,
+        {
+            "StartAt": "Check",
+            "States": {
+                "Check": {"Type": "Choice", "Choices": [{"And": rules, "Next": "Hold"}], "Default": "Hold"},
+                "Hold": {"Type": "Wait", "Seconds": 30, "End": True},
+            },
+        },
+    )
+    for _ in range(3):
+        execution = sfn.start_execution(stateMachineArn=machine, input='{"n": 1}')["executionArn"]
+        sfn.stop_execution(executionArn=execution, error="Canary.Superseded", cause="a racing start")
+        described = _wait(sfn, execution)
+        assert (described["status"], described.get("error")) == ("ABORTED", "Canary.Superseded")
+
+
 def test_list_executions_filters_by_status(aws: Any) -> None:
     """AWS ListExecutions ``statusFilter``: only executions with that status."""
     sfn = aws("stepfunctions")
