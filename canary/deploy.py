@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -638,31 +638,85 @@ def _start(sfn: SFNClient, machine_arn: str, prepared: Prepared, artifact: Artif
     )
 
 
-@dataclass(frozen=True)
-class Clients:
-    """The AWS clients the action uses."""
+CANCEL_CONNECT_TIMEOUT = 1.0
+CANCEL_READ_TIMEOUT = 2.0
+"""Timeouts (seconds) of the clients used once the job is cancelled: one attempt each, so a hanging
+AWS costs at most connect + read per request, well inside the runner's 7.5 s grace."""
 
-    sfn: SFNClient
-    """Step Functions with the SDK's retries (start, stop, list, describe)."""
-    follow_sfn: SFNClient
-    """Step Functions for :class:`canary.follow.Follower` (it retries by itself)."""
-    sagemaker: SageMakerClient
+
+class Clients:
+    """The AWS clients the action uses, each created on first use (thread-safe).
+
+    Creating a client loads its service model (SageMaker's is large): only the Step Functions client
+    is needed before the first request, so the others are made when first asked for.
+    """
+
+    def __init__(self, region: str) -> None:
+        """Clients for ``region`` (``AWS_ENDPOINT_URL`` and credentials come from the environment)."""
+        self.region = region
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._made: dict[str, Any] = {}
+
+    def _client(self, key: str, service: str, config: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key not in self._made:
+                if self._session is None:
+                    import boto3
+
+                    self._session = boto3.session.Session(region_name=self.region)
+                self._made[key] = self._session.client(service, config=config())
+            return self._made[key]
+
+    @property
+    def sfn(self) -> SFNClient:
+        """Step Functions with the SDK's retries (start, stop, list, describe)."""
+        return cast("SFNClient", self._client("sfn", "stepfunctions", _sdk_config))
+
+    @property
+    def follow_sfn(self) -> SFNClient:
+        """Step Functions for :class:`canary.follow.Follower` (it retries by itself)."""
+        from canary.follow import sfn_client_config
+
+        return cast("SFNClient", self._client("follow_sfn", "stepfunctions", sfn_client_config))
+
+    @property
+    def sagemaker(self) -> SageMakerClient:
+        """SageMaker with the SDK's retries (endpoint reads)."""
+        return cast("SageMakerClient", self._client("sagemaker", "sagemaker", _sdk_config))
+
+    @property
+    def cancel_sfn(self) -> SFNClient:
+        """Step Functions for the way out of a cancelled job: one attempt, short timeouts."""
+        return cast("SFNClient", self._client("cancel_sfn", "stepfunctions", _cancel_config))
+
+    @property
+    def cancel_sagemaker(self) -> SageMakerClient:
+        """SageMaker for the way out of a cancelled job: one attempt, short timeouts."""
+        return cast("SageMakerClient", self._client("cancel_sagemaker", "sagemaker", _cancel_config))
+
+
+def _sdk_config() -> Any:
+    from botocore.config import Config
+
+    return Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
+
+
+def _cancel_config() -> Any:
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=CANCEL_CONNECT_TIMEOUT,
+        read_timeout=CANCEL_READ_TIMEOUT,
+        user_agent_extra="sm-canary-action/cancel",
+    )
 
 
 def make_clients(region: str) -> Clients:
-    """Clients for ``region`` (``AWS_ENDPOINT_URL`` and credentials come from the environment)."""
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.session.Session(region_name=region)
-    config = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=20)
-    from canary.follow import sfn_client_config
-
-    return Clients(
-        sfn=session.client("stepfunctions", config=config),
-        follow_sfn=session.client("stepfunctions", config=sfn_client_config()),
-        sagemaker=session.client("sagemaker", config=config),
-    )
+    """Clients for ``region``, each created when first used (``AWS_ENDPOINT_URL`` and credentials come
+    from the environment)."""
+    return Clients(region)
 
 
 def _minutes(seconds: float) -> str:
