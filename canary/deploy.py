@@ -34,7 +34,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -445,6 +445,9 @@ class Deployment:
     attached: bool
     """True when the action attached to an execution it did not start."""
     names: DeployNames | None
+    definition: str | None = None
+    """The definition the execution runs, when known without asking AWS (the bundled one): the
+    follower then needs no DescribeStateMachineForExecution."""
 
 
 @dataclass(frozen=True)
@@ -532,6 +535,37 @@ def launch(
     say: Say,
 ) -> Deployment:
     """Start (or attach to) the execution: the first writes to AWS."""
+    deployment = _launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say)
+    return replace(deployment, definition=_known_definition(prepared.machine, deployment))
+
+
+def _known_definition(machine: MachineState, deployment: Deployment) -> str | None:
+    """The bundled definition when the execution surely runs it, else None (the follower reads it).
+
+    UpdateStateMachine: "Running executions will continue to use the previous definition", and
+    "Executions started immediately after calling UpdateStateMachine may use the previous state
+    machine definition" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html).
+    So only a bundled machine that was already current before this run (or that this run created:
+    it never had another definition) surely runs the bundled one; one this run updated, and a machine
+    given by ``state-machine-arn`` (managed elsewhere), are read by the follower.
+    """
+    if not machine.bundled:
+        return None
+    if machine.arn is None and not deployment.attached:
+        return _bundled_definition()
+    return _bundled_definition() if machine.definition_current is True else None
+
+
+def _launch(
+    clients: Clients,
+    settings: Settings,
+    prepared: Prepared,
+    *,
+    run: RunContext,
+    deadline: float,
+    stop: threading.Event,
+    say: Say,
+) -> Deployment:
     artifact = artifact_of(settings)
     if prepared.attach_to is not None and prepared.machine.arn is not None:
         return _attach(prepared.attach_to, prepared.machine.arn, say, "this artifact is already deploying")
@@ -597,7 +631,6 @@ def launch(
 
 def _later(run: RunContext) -> RunContext:
     """The run context for a second start in the same run (fresh names: the first ones are taken)."""
-    from dataclasses import replace
     from datetime import UTC
 
     now = datetime.now(UTC)
