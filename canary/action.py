@@ -16,14 +16,15 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -44,13 +45,25 @@ from canary.names import RunContext
 from canary.outcome import Outcome, classify
 from canary.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from types_boto3_sagemaker.client import SageMakerClient
+
+    from canary.follow import HistoryEvent
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INVALID = 2
 FINAL_READ_SECONDS = 15.0
 """Time allowed for the closing DescribeExecution/DescribeEndpoint after following ends."""
 CANCEL_BUDGET_SECONDS = 5.0
-"""What the cancellation path may spend: the runner sends SIGTERM 7.5 s after SIGINT."""
+"""What the cancellation path may spend from the first signal: the runner sends SIGTERM 7.5 s after
+SIGINT, then kills the container."""
+CANCEL_RESERVE_SECONDS = 0.5
+"""Kept back from the budget for the outcome, the summary and the exit."""
+STOP_POLL_SECONDS = 0.1
+"""How often the main thread, waiting on a call in a worker thread, looks at the cancellation flag."""
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,6 +103,13 @@ class Cancellation:
         self.signal_name: str | None = None
         self.at: float | None = None
 
+    @property
+    def deadline(self) -> float | None:
+        """``time.time()`` by which the way out must be done (None: not cancelled)."""
+        if self.at is None:
+            return None
+        return self.at + CANCEL_BUDGET_SECONDS - CANCEL_RESERVE_SECONDS
+
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if not self.event.is_set():
             self.signal_name = signal.Signals(signum).name
@@ -109,14 +129,106 @@ class Cancellation:
         return restore
 
 
+class Abandoned(Exception):
+    """A call made in a worker thread did not end in time; it is left to end (or hang) on its own."""
+
+
+def bounded(call: Callable[[], T], seconds: float, cancellation: Cancellation) -> T:
+    """``call()`` in a daemon thread: its result (or exception), waited for ``seconds`` at most.
+
+    Once the job is cancelled (now or while waiting), the wait also ends at the cancellation's
+    :attr:`~Cancellation.deadline`. Raises :class:`Abandoned` when the wait ends first: the thread
+    is left behind (a daemon: it does not hold up the exit).
+    """
+    box: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as error:  # handed over to the waiting thread
+            box.append((False, error))
+
+    thread = threading.Thread(target=target, name="canary-aws-call", daemon=True)
+    thread.start()
+    until = time.time() + seconds
+    while thread.is_alive():
+        limit = until if cancellation.deadline is None else min(until, cancellation.deadline)
+        remaining = limit - time.time()
+        if remaining <= 0:
+            break
+        thread.join(min(remaining, STOP_POLL_SECONDS))
+    if not box:
+        raise Abandoned
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return cast("T", value)
+
+
+_END = object()
+
+
+def follow_in_background(follower: Any, *, deadline: float, stop: threading.Event) -> Iterator[HistoryEvent]:
+    """``follower.events(deadline, stop)`` read by a worker thread, yielded here.
+
+    Returns as soon as ``stop`` is set, even while a request of the follower is in flight (a hanging
+    AWS would otherwise hold the caller for the client's read timeout): events already read are
+    yielded first, the worker is left behind. Errors of the follower (:class:`FollowTimeout`, AWS
+    errors) are raised here.
+    """
+    received: queue.Queue[object] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for event in follower.events(deadline=deadline, stop=stop):
+                received.put(event)
+        except BaseException as error:  # handed over to the reading thread
+            received.put(error)
+        else:
+            received.put(_END)
+
+    threading.Thread(target=pump, name="canary-follow", daemon=True).start()
+    while True:
+        try:
+            item = received.get(timeout=STOP_POLL_SECONDS) if not stop.is_set() else received.get_nowait()
+        except queue.Empty:
+            if stop.is_set():
+                return
+            continue
+        if item is _END:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield cast("HistoryEvent", item)
+
+
+def _terminal_description(event: HistoryEvent | None) -> dict[str, Any] | None:
+    """DescribeExecution's status fields as the closing history event gives them (None: not closed)."""
+    if event is None or not event.terminal:
+        return None
+    status = {
+        "ExecutionSucceeded": "SUCCEEDED",
+        "ExecutionFailed": "FAILED",
+        "ExecutionAborted": "ABORTED",
+        "ExecutionTimedOut": "TIMED_OUT",
+    }[event.type]
+    return {
+        "status": status,
+        **{k: event.details[k] for k in ("error", "cause", "output") if k in event.details},
+    }
+
+
 def _say(runner: Runner) -> Callable[[str], None]:
     return runner.line
 
 
-def _final_endpoint(clients: Clients, settings: Settings, report: Report) -> str | None:
+def _final_endpoint(
+    sagemaker: SageMakerClient, settings: Settings, report: Report, seconds: float, cancellation: Cancellation
+) -> str | None:
+    """The endpoint's line for the log, read within ``seconds`` (and the cancellation budget)."""
     try:
-        state = describe_endpoint(clients.sagemaker, settings.endpoint_name)
-    except (ClientError, BotoCoreError):
+        state = bounded(lambda: describe_endpoint(sagemaker, settings.endpoint_name), seconds, cancellation)
+    except (ClientError, BotoCoreError, Abandoned):
         return None
     report.endpoint_config_name = state.config_name or ""
     return state.describe()
@@ -237,23 +349,42 @@ class Action:
         from canary.follow import Follower, FollowTimeout
 
         stop = self.cancellation.event
-        follower = Follower(clients.follow_sfn, deployment.execution_arn, include_data=True)
+        follower = Follower(
+            clients.follow_sfn, deployment.execution_arn, include_data=True, definition=deployment.definition
+        )
         timed_out = False
+        last: HistoryEvent | None = None
         with self.runner.protect():
             try:
-                for event in follower.events(deadline=deadline, stop=stop):
+                for event in follow_in_background(follower, deadline=deadline, stop=stop):
+                    last = event
                     renderer.event(event)
             except FollowTimeout:
                 timed_out = True
-        if stop.is_set():
+        closing = _terminal_description(last)
+        if stop.is_set() and closing is None:
             return self._cancelled(clients, settings, deployment, renderer, run)
-        description = follower.describe(deadline=time.time() + FINAL_READ_SECONDS)
+        try:
+            description: Mapping[str, Any] = bounded(
+                lambda: follower.describe(deadline=time.time() + FINAL_READ_SECONDS),
+                FINAL_READ_SECONDS,
+                self.cancellation,
+            )
+        except (ClientError, BotoCoreError, Abandoned):
+            if closing is None:
+                if not timed_out:
+                    raise
+                closing = {"status": "RUNNING"}  # still running at the deadline, as far as we know
+            description = closing
         outcome = classify(description)
         self.report.status = outcome.status
         self.report.outcome = outcome.outcome
         with self.runner.protect():
             renderer.outcome(outcome)
-        endpoint_line = _final_endpoint(clients, settings, self.report)
+        sagemaker = clients.cancel_sagemaker if stop.is_set() else clients.sagemaker
+        endpoint_line = _final_endpoint(
+            sagemaker, settings, self.report, FINAL_READ_SECONDS, self.cancellation
+        )
         if endpoint_line:
             self.runner.line(endpoint_line)
         if timed_out and outcome.status == "RUNNING":
@@ -269,32 +400,31 @@ class Action:
     def _cancelled(
         self, clients: Clients, settings: Settings, deployment: Deployment, renderer: Any, run: RunContext
     ) -> int:
+        """The way out of a cancelled job, within :data:`CANCEL_BUDGET_SECONDS` of the first signal.
+
+        Outputs first (the runner may kill the container at any moment from here), then one
+        StopExecution (``on-cancel: stop``) and one endpoint read, each on a client with short
+        timeouts and no retries, and each abandoned when the budget runs out.
+        """
         arn = deployment.execution_arn
+        self.report.status = "RUNNING"  # last known: following ended before the execution closed
+        self.report.outcome = "cancelled"
+        self.runner.set_outputs(self.report.outputs())
         signal_name = self.cancellation.signal_name or "signal"
         self.runner.line(f"job cancelled ({signal_name}); on-cancel: {settings.on_cancel}")
         if settings.on_cancel == "detach":
             outcome = Outcome("cancelled", "RUNNING", None, "detached: the execution goes on", exit_code=1)
         else:
-            where = run.run_url or "the command line"
-            try:
-                clients.sfn.stop_execution(
-                    executionArn=arn, error="Canary.Cancelled", cause=f"cancelled from GitHub run {where}"
-                )
-                self.runner.line(f"stopped execution {deployment.execution_name}")
-                described = clients.sfn.describe_execution(executionArn=arn)
-                outcome = Outcome(
-                    "cancelled", described["status"], "Canary.Cancelled", f"stopped from {where}"
-                )
-            except (ClientError, BotoCoreError) as error:
-                self.runner.line(f"could not stop the execution: {error}")
-                outcome = Outcome("cancelled", "RUNNING", None, "could not stop the execution", exit_code=1)
+            outcome = self._stop(clients, deployment, run)
         self.report.status = outcome.status
-        self.report.outcome = outcome.outcome
+        self.runner.set_outputs(self.report.outputs())
         with self.runner.protect():
             renderer.outcome(outcome)
         if outcome.status == "RUNNING":
             _follow_instructions(self.runner, arn)
-        endpoint_line = _final_endpoint(clients, settings, self.report)
+        endpoint_line = _final_endpoint(
+            clients.cancel_sagemaker, settings, self.report, CANCEL_BUDGET_SECONDS, self.cancellation
+        )
         if endpoint_line:
             self.runner.line(f"now: {endpoint_line}")
             names = deployment.names
@@ -303,8 +433,48 @@ class Action:
                     "the canary variant is still on the endpoint: re-run the deploy, or update the endpoint "
                     "back to its previous endpoint config"
                 )
+        else:
+            self.runner.line(
+                f"endpoint {settings.endpoint_name}: its state could not be read in time; "
+                "check it in the SageMaker console"
+            )
         self._summary(settings, outcome, renderer)
         return EXIT_FAILED
+
+    def _stop(self, clients: Clients, deployment: Deployment, run: RunContext) -> Outcome:
+        """StopExecution, then its status, within the cancellation budget."""
+        arn = deployment.execution_arn
+        where = run.run_url or "the command line"
+        sfn = clients.cancel_sfn
+        try:
+            bounded(
+                lambda: sfn.stop_execution(
+                    executionArn=arn, error="Canary.Cancelled", cause=f"cancelled from GitHub run {where}"
+                ),
+                CANCEL_BUDGET_SECONDS,
+                self.cancellation,
+            )
+        except Abandoned:
+            self.runner.line(
+                f"could not stop the execution: StopExecution was not answered within the "
+                f"{CANCEL_BUDGET_SECONDS:g} s cancellation budget; it may still be running"
+            )
+            return Outcome("cancelled", "RUNNING", None, "stop not confirmed", exit_code=1)
+        except ClientError as error:
+            self.runner.line(f"could not stop the execution: {error}")
+            return Outcome("cancelled", "RUNNING", None, "could not stop the execution", exit_code=1)
+        except BotoCoreError as error:  # no answer: the request may or may not have reached AWS
+            self.runner.line(f"could not stop the execution: no answer ({error}); it may still be running")
+            return Outcome("cancelled", "RUNNING", None, "stop not confirmed", exit_code=1)
+        self.runner.line(f"stopped execution {deployment.execution_name}")
+        try:
+            described = bounded(
+                lambda: sfn.describe_execution(executionArn=arn), CANCEL_BUDGET_SECONDS, self.cancellation
+            )
+            status = described["status"]
+        except (ClientError, BotoCoreError, Abandoned):
+            status = "ABORTED"  # StopExecution answered: "the date the execution is stopped"
+        return Outcome("cancelled", status, "Canary.Cancelled", f"stopped from {where}")
 
     # -- outputs -----------------------------------------------------------------------------------
 
