@@ -695,10 +695,12 @@ class Clients:
         with self._lock:
             if key not in self._made:
                 if self._session is None:
-                    import boto3
+                    import botocore.session  # boto3 would add only its import time (s3transfer, …)
 
-                    self._session = boto3.session.Session(region_name=self.region)
-                self._made[key] = self._session.client(service, config=config())
+                    self._session = botocore.session.get_session()
+                self._made[key] = self._session.create_client(
+                    service, region_name=self.region, config=config()
+                )
             return self._made[key]
 
     @property
