@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import signal
@@ -140,6 +141,8 @@ def bounded(call: Callable[[], T], seconds: float, cancellation: Cancellation) -
     :attr:`~Cancellation.deadline`. Raises :class:`Abandoned` when the wait ends first: the thread
     is left behind (a daemon: it does not hold up the exit).
     """
+    if cancellation.deadline is not None and time.time() >= cancellation.deadline:
+        raise Abandoned  # not even started: no request leaves after the budget
     box: list[tuple[bool, Any]] = []
 
     def target() -> None:
@@ -280,9 +283,26 @@ class Action:
         say = _say(self.runner)
         try:
             clients = make_clients(settings.aws_region)
-            prepared = prepare(
-                clients, settings, run=run, deadline=deadline, stop=stop, say=say, wait=not settings.dry_run
+            prepared = bounded(
+                lambda: prepare(
+                    clients,
+                    settings,
+                    run=run,
+                    deadline=deadline,
+                    stop=stop,
+                    say=say,
+                    wait=not settings.dry_run,
+                ),
+                math.inf,
+                self.cancellation,
             )
+        except Abandoned:
+            self.runner.line(
+                "cancelled while AWS had not answered a read, before any execution was started: "
+                "nothing was changed"
+            )
+            self.report.outcome = "cancelled"
+            return EXIT_FAILED
         except ConfigurationError as error:
             self.runner.error(str(error), title="Invalid configuration")
             return EXIT_INVALID
@@ -314,7 +334,20 @@ class Action:
                 self.report.endpoint_config_name = prepared.endpoint.config_name or ""
             return EXIT_OK
         try:
-            deployment = launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say)
+            deployment = bounded(
+                lambda: launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say),
+                math.inf,
+                self.cancellation,
+            )
+        except Abandoned:
+            self.report.outcome = "cancelled"
+            self.runner.line(
+                "cancelled while the start was still waiting for AWS (state machine, StartExecution or "
+                "the race check): an execution of this deploy may have started and would go on; look for "
+                "it among the executions of state machine "
+                f"{settings.state_machine_arn or settings.state_machine_name} in the Step Functions console"
+            )
+            return EXIT_FAILED
         except ConfigurationError as error:
             self.runner.error(str(error), title="Invalid configuration")
             return EXIT_INVALID

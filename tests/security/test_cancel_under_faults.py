@@ -153,3 +153,21 @@ def test_following_stops_at_once_when_cancelled_during_a_hanging_request(
     assert events == [], "the first request never answered"
     assert stopped_at, "returned before the stop"
     assert returned - stopped_at[0] < 0.5, f"returned {returned - stopped_at[0]:.2f}s after the stop"
+
+
+def test_cancel_while_a_preflight_read_hangs_exits_within_the_grace_having_changed_nothing(
+    faulty_runner: Runner, faulty: FaultProxy, aws: Any
+) -> None:
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    hang = faulty.add("ListStateMachines", kind="hang", seconds=20)
+    started = faulty_runner.start(base_inputs())
+    wait_for(lambda: hang.fired >= 1, 30)
+    seconds, killed = _cancel_like_the_runner(started)
+    result = started.wait(5)
+    assert not killed, "the runner would have killed it: no outputs"
+    assert seconds < GRACE, f"exited {seconds:.1f}s after SIGINT"
+    assert result.returncode == 1
+    assert result.outputs["outcome"] == "cancelled"
+    assert result.outputs["execution-arn"] == ""
+    assert "nothing was changed" in result.stdout
+    assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
