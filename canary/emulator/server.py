@@ -113,19 +113,17 @@ class Emulator:
 
 def stop_running_executions() -> int:
     """Stop (ABORTED) every state machine execution still running in this process; returns how many."""
-    import datetime
-
     from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from canary.emulator.stepfunctions import stop_and_settle
 
     stopped = 0
     for account_id in list(stepfunctions_parser_backends):
         for region in list(stepfunctions_parser_backends[account_id]):
             backend = stepfunctions_parser_backends[account_id][region]
             for execution in backend._get_executions(ExecutionStatus.RUNNING):
-                execution.stop(
-                    stop_date=datetime.datetime.now(tz=datetime.UTC), error="Emulator.Reset", cause="reset"
-                )
+                stop_and_settle(execution, "Emulator.Reset", "the emulator was reset")
                 stopped += 1
     return stopped
 

@@ -357,7 +357,7 @@ def execution_name_problem(name: str) -> tuple[str, str] | None:
     return None
 
 
-def _stop_and_settle(execution: Any, error: str | None, cause: str | None) -> None:
+def stop_and_settle(execution: Any, error: str | None, cause: str | None) -> None:
     """Stop a RUNNING execution and wait until it is ABORTED, as StopExecution returns on AWS.
 
     moto's worker thread creates the program's environment, and enters the running state, a moment
@@ -466,7 +466,7 @@ def _install_execution_fixes() -> None:
                 execution.error = error
             if cause is not None:
                 execution.cause = cause
-            _stop_and_settle(execution, error, cause)
+            stop_and_settle(execution, error, cause)
         return ActionResult({"stopDate": execution.stop_date or datetime.datetime.now(tz=datetime.UTC)})
 
     def state_data(EnteredTime: str, Name: str, RetryCount: int = 0) -> dict[str, Any]:
