@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    IncompleteReadError,
+)
 
 FAST_INTERVAL = 0.3
 """Seconds between polls right after a step, or while a task is in flight."""
@@ -152,7 +158,7 @@ def is_transient(error: BaseException) -> tuple[bool, bool]:
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         throttled = code in _THROTTLING or status == 429
         return throttled or status >= 500 or code in _RETRYABLE, throttled
-    if isinstance(error, ConnectionError | HTTPClientError):
+    if isinstance(error, ConnectionError | HTTPClientError | IncompleteReadError):
         return True, False
     return False, False
 
@@ -292,14 +298,27 @@ class Follower:
         if getattr(self._counting, "active", False):
             body = response_dict.get("body") or b""
             self.bytes_read += len(body)
+            expected = str((response_dict.get("headers") or {}).get("content-length", ""))
+            if expected.isdigit() and len(body) < int(expected):
+                self._counting.truncated = (len(body), int(expected))
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """One API call; a response cut short raises :class:`IncompleteReadError` (transient).
+
+        botocore parses a 200 response whose JSON body was cut off as an empty result (its JSON
+        parser swallows the error), which would read as "no new events" or a DescribeExecution
+        without a status.
+        """
         self.api_calls += 1
         self._counting.active = True
+        self._counting.truncated = None
         try:
             result: dict[str, Any] = getattr(self._sfn, operation)(**params)
         finally:
             self._counting.active = False
+        if self._counting.truncated is not None:
+            actual, expected = self._counting.truncated
+            raise IncompleteReadError(actual_bytes=actual, expected_bytes=expected)
         return result
 
     # -- reading ----------------------------------------------------------------------------------
