@@ -50,6 +50,24 @@ class Outcome:
             e["stateEnteredEventDetails"]["name"] for e in self.events if e["type"].endswith("StateEntered")
         ]
 
+    def attempts(self, state: str) -> list[str]:
+        """How each call of a Task state ended, attempt by attempt: the error name, or ``"ok"``.
+
+        One entry per TaskScheduled while ``state`` is the current state (every entry of it, in
+        order): a retried call shows its failed attempts before the one that succeeded.
+        """
+        ends: list[str] = []
+        current = ""
+        for e in self.events:
+            kind = e["type"]
+            if kind.endswith("StateEntered"):
+                current = e["stateEnteredEventDetails"]["name"]
+            elif current == state and kind == "TaskFailed":
+                ends.append(e["taskFailedEventDetails"].get("error", "?"))
+            elif current == state and kind == "TaskSucceeded":
+                ends.append("ok")
+        return ends
+
     def calls(self, resource: str) -> int:
         """How many times a task of this aws-sdk action (e.g. ``updateEndpoint``) was scheduled."""
         return sum(

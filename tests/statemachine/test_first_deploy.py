@@ -80,3 +80,20 @@ def test_failed_create_ends_create_failed_with_the_reason_and_leaves_nothing(dep
     assert deploys.sm.list_endpoints()["Endpoints"] == []
     assert document.Names.FinalConfig not in deploys.configs()
     assert document.Names.Model not in deploys.models()
+
+
+def test_a_missing_endpoint_is_known_from_the_first_read_without_retrying(deploys: Deploys) -> None:
+    """DescribeEndpoint on a missing endpoint fails with SageMaker's generic exception, as throttling
+    does; the first read does not retry it (a retry would cost the first deploy the throttling
+    backoff), so the first deploy starts right after one failed read."""
+    document = deploys.document(InstanceType="ml.m5.large")
+    outcome = deploys.run(document)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert outcome.attempts("ReadEndpoint") == ["SageMaker.SageMakerException"]
+    entered = outcome.entered()
+    assert entered[entered.index("ReadEndpoint") :][:3] == [
+        "ReadEndpoint",
+        "IsFirstDeploy",
+        "CreateModelFirst",
+    ]
+    assert "ReadEndpointAgain" not in entered

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from canary.emulator import EmulatorTimings
+from canary.emulator import EmulatorTimings, faults
 from canary.execution_input import ContainerSpec, ExecutionInput
 from tests.statemachine.conftest import Deploys, Outcome
 
@@ -98,7 +98,14 @@ def test_failed_canary_update_is_update_failed_with_the_reason_never_a_success(d
 def test_aws_error_after_the_endpoint_was_touched_rolls_back_and_restores_autoscaling(
     deploys: Deploys,
 ) -> None:
-    """The new model disappears mid-bake: CreateEndpointConfig for the promotion fails (an AWS error)."""
+    """Mid-bake, the new model disappears and the promotion's CreateEndpointConfig fails (an AWS error).
+
+    The error is a modeled one (``ResourceLimitExceeded``, an account quota: Step Functions reports
+    ``SageMaker.ResourceLimitExceededException``, which no Retry matches), so the rollback starts at
+    once; an unmodeled one (SageMaker's generic exception, "Could not find model" among them) is
+    retried like throttling for about a minute first. The rollback's DeleteModel then answers "Could
+    not find model": a missing model is known at once (no retry) and is no failed rollback.
+    """
     original = deploys.existing_endpoint()
     deploys.register_autoscaling()
     before = deploys.autoscaling()
@@ -106,14 +113,26 @@ def test_aws_error_after_the_endpoint_was_touched_rolls_back_and_restores_autosc
     arn = deploys.start(document)
     deploys.wait_until(arn, "CheckAlarms")
     assert deploys.autoscaling() == {"targets": [], "policies": []}, "deregistered during the canary"
+    quota = faults.inject(
+        "sagemaker",
+        "CreateEndpointConfig",
+        error="ResourceLimitExceeded",
+        message="quota of configs",
+        count=1,
+    )
     deploys.sm.delete_model(ModelName=document.Names.Model)
     outcome = deploys.finish(arn)
+    assert quota.fired == 1
     assert outcome.error == "Canary.DeployFailed"
     assert outcome.cause is not None
-    assert "Could not find model" in outcome.cause
+    assert "ResourceLimitExceeded" in outcome.cause
+    assert "quota of configs" in outcome.cause
     assert original in outcome.cause
     _assert_rolled_back(deploys, outcome, document, original)
     assert deploys.autoscaling() == before
+    entered = outcome.entered()
+    assert "RollbackModelMissing" in entered
+    assert "RollbackDeleteModelAgain" not in entered, "a missing model is an answer, not a retry"
 
 
 def test_autoscaling_is_restored_exactly_after_an_alarm_rollback(deploys: Deploys) -> None:
