@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -517,7 +518,8 @@ def summary_markdown(
     model_name: str = "",
     endpoint_config_name: str = "",
 ) -> str:
-    """The step summary: outcome, what was deployed, a link to the execution, the timeline table."""
+    """The step summary: outcome, what was deployed, a link to the execution, a chart of the canary's
+    traffic over time (:func:`traffic_chart`) and the timeline table."""
     icon = _OUTCOME_ICON.get(outcome.outcome, "")
     lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {outcome.outcome}", ""]
     lines += [f"**{md(outcome_headline(outcome))}**", ""]
@@ -533,6 +535,7 @@ def summary_markdown(
         link = f"[{md(execution_arn.rsplit(':', 1)[-1])}]({_url(console_url)})" if console_url else ""
         lines.append(f"| Execution | {link or md(execution_arn)} |")
     lines.append("")
+    lines += traffic_chart(outcome, timeline)
     if timeline:
         lines += [
             "<details open><summary>Timeline</summary>",
@@ -546,6 +549,95 @@ def summary_markdown(
             lines.append(f"| +{_clock(entry.elapsed)} | {md(entry.phase)} | {text} |")
         lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+_CANARY_PHASE = re.compile(r"(?:Canary|Bake) (\d{1,3}(?:\.\d{1,3})?)%")
+_PHASE_WEIGHTS: Mapping[str, float] = {"Prepare": 0.0, "First deploy": 0.0, "Promote": 100.0, "Rollback": 0.0}
+CHART_MAX_INTERVALS = 60
+"""At most this many sample intervals on the chart's time axis (61 points)."""
+
+
+def _phase_weight(phase: str) -> float | None:
+    """The new model's share of traffic (%) a phase stands for, or None when the phase says nothing."""
+    if (match := _CANARY_PHASE.fullmatch(phase)) is not None:
+        weight = float(match[1])
+        return weight if 0.0 <= weight <= 100.0 else None
+    return _PHASE_WEIGHTS.get(phase)
+
+
+def traffic_steps(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[tuple[float, float]]:
+    """``(seconds since start, traffic % to the new model)`` at each change, from the timeline.
+
+    0 before the canary, each canary weight from its step's start (``Canary N%``), 100 from the
+    promotion's start; 0 from a rollback's start. At the end: 100 when deployed, 0 when rolled back,
+    otherwise (failed, stopped, still running) the last known weight. Only numbers come out: a phase
+    title that is not one of the renderer's own (:data:`PHASES`) changes nothing.
+    """
+    if not timeline:
+        return []
+    steps = [(0.0, 0.0)]
+    for entry in timeline:
+        weight = _phase_weight(entry.phase) if entry.phase else None
+        if weight is not None and weight != steps[-1][1]:
+            steps.append((max(entry.elapsed, steps[-1][0]), weight))
+    end = max(timeline[-1].elapsed, steps[-1][0])
+    final = {"deployed": 100.0, "rolled-back": 0.0}.get(outcome.outcome, steps[-1][1])
+    if final != steps[-1][1]:
+        steps.append((end, final))
+    return steps
+
+
+def _sample(steps: Sequence[tuple[float, float]], step_seconds: float, points: int) -> list[float]:
+    """The weight in force at each sample time ``i * step_seconds``; a weight held for less than one
+    interval still shows, at the first sample after it started (so no canary step disappears)."""
+    values = []
+    for i in range(points):
+        at = i * step_seconds
+        values.append(next((w for t, w in reversed(steps) if t <= at), 0.0))
+    forced: set[int] = set()
+    for (start, weight), (end, _) in zip(steps, [*steps[1:], (float("inf"), 0.0)], strict=True):
+        first = min(math.ceil(start / step_seconds - 1e-9), points - 1)
+        if first * step_seconds >= end and first not in forced:
+            values[first] = weight
+            forced.add(first)
+    return values
+
+
+def traffic_chart(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[str]:
+    """Markdown lines of a Mermaid ``xychart-beta`` of the new model's traffic (%) over the deploy's
+    minutes (:func:`traffic_steps`), or no lines when the timeline is too short to draw.
+
+    The x axis is linear from 0 to N x step minutes, with step a power of two (1/64 min and up) so
+    Mermaid's own float stepping lands exactly on each sample; the line has one value per sample.
+    Only numbers and fixed labels are written: nothing of the timeline's text reaches the chart.
+    """
+    steps = traffic_steps(outcome, timeline)
+    end = max(timeline[-1].elapsed, steps[-1][0]) if steps else 0.0
+    if end <= 0:
+        return []
+    minutes = end / 60
+    step = 2.0**-6
+    while minutes / step > CHART_MAX_INTERVALS:
+        step *= 2
+    intervals = max(1, math.ceil(minutes / step - 1e-9))
+    values = _sample(steps, step * 60, intervals + 1)
+    return [
+        "```mermaid",
+        "xychart-beta",
+        '    title "Traffic to the new model (%)"',
+        f'    x-axis "minutes since the start" 0 --> {_number(step * intervals)}',
+        '    y-axis "traffic (%)" 0 --> 100',
+        f"    line [{', '.join(_number(v) for v in values)}]",
+        "```",
+        "",
+    ]
+
+
+def _number(value: float) -> str:
+    """A finite number as Mermaid reads it (``10``, ``12.5``, ``0.015625``)."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value}")
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _url(url: str) -> str:

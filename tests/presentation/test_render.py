@@ -8,8 +8,10 @@ Workflow commands: https://docs.github.com/en/actions/reference/workflows-and-ac
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
+import math
 import re
 from typing import Any
 
@@ -18,7 +20,7 @@ import pytest
 from canary.follow import HistoryEvent
 from canary.github import Runner
 from canary.outcome import Outcome
-from canary.render import Renderer, make_console, md, summary_markdown
+from canary.render import Renderer, TimelineEntry, make_console, md, summary_markdown
 from tests.presentation import snapshots
 from tests.presentation.runner_log import process
 
@@ -204,6 +206,138 @@ def test_summary_escapes_untrusted_text() -> None:
     assert "\nrow" not in markdown
     table = [line for line in markdown.splitlines() if line.startswith("| Endpoint")]
     assert table == ["| Endpoint | e\\|x |"]
+
+
+# -- the traffic chart in the step summary ---------------------------------------------------------
+
+CHART_LINE = re.compile(
+    r"```mermaid|xychart-beta|```|"
+    r'    title "Traffic to the new model \(%\)"|'
+    r'    x-axis "minutes since the start" 0 --> \d+(\.\d+)?|'
+    r'    y-axis "traffic \(%\)" 0 --> 100|'
+    r"    line \[\d+(\.\d+)?(, \d+(\.\d+)?)*\]"
+)
+
+
+def chart(markdown: str) -> tuple[float, list[float]]:
+    """The Mermaid xychart block of a summary, parsed back: (x-axis end in minutes, the line's values).
+
+    Every line of the block must be one of the fixed shapes (labels fixed, the rest numbers).
+    """
+    lines = markdown.splitlines()
+    start = lines.index("```mermaid")
+    block = lines[start : lines.index("```", start + 1) + 1]
+    assert all(CHART_LINE.fullmatch(line) for line in block), block
+    assert block[1] == "xychart-beta"
+    [axis] = [line for line in block if "x-axis" in line]
+    [series] = [line for line in block if line.startswith("    line [")]
+    values = [float(v) for v in series.removeprefix("    line [").removesuffix("]").split(", ")]
+    return float(axis.rsplit(" ", 1)[1]), values
+
+
+def runs(values: list[float]) -> list[float]:
+    """Consecutive repeats collapsed: the sequence of weights the chart shows."""
+    return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+
+
+def sample_times(x_end_minutes: float, values: list[float]) -> list[float]:
+    """Seconds since the start of each value, as Mermaid spreads a line over a linear x axis."""
+    step = x_end_minutes * 60 / (len(values) - 1)
+    return [i * step for i in range(len(values))]
+
+
+def _summary_of(name: str) -> tuple[str, list[Any]]:
+    events = snapshots.load(name)
+    _, renderer = snapshots.render(events, github=True, verbose=False)
+    markdown = summary_markdown(snapshots.outcome_of(events), renderer.timeline, endpoint_name="demo-churn")
+    return markdown, renderer.timeline
+
+
+def _started(timeline: list[Any], phase: str) -> float:
+    return float(next(e.elapsed for e in timeline if e.text == f"{phase} started"))
+
+
+def test_chart_of_a_promoted_two_step_canary_goes_0_10_50_100_at_each_step_start() -> None:
+    markdown, timeline = _summary_of("canary-promoted")
+    x_end, values = chart(markdown)
+    assert runs(values) == [0, 10, 50, 100]
+    end = timeline[-1].elapsed
+    assert x_end * 60 >= end > x_end * 60 * (len(values) - 2) / (len(values) - 1), (
+        "the axis ends after the deploy"
+    )
+    canary, shift, promote = (_started(timeline, p) for p in ("Canary 10%", "Canary 50%", "Promote"))
+    for at, value in zip(sample_times(x_end, values), values, strict=True):
+        expected = 0 if at < canary else 10 if at < shift else 50 if at < promote else 100
+        assert value == expected, (at, value)
+    assert markdown.index("```mermaid") < markdown.index("Timeline"), "the chart comes before the table"
+
+
+def test_chart_of_a_rolled_back_canary_returns_to_0_from_the_rollback() -> None:
+    markdown, timeline = _summary_of("canary-rolled-back")
+    x_end, values = chart(markdown)
+    assert runs(values) == [0, 20, 0]
+    canary, rollback = _started(timeline, "Canary 20%"), _started(timeline, "Rollback")
+    for at, value in zip(sample_times(x_end, values), values, strict=True):
+        assert value == (20 if canary <= at < rollback else 0), (at, value)
+
+
+def test_chart_of_a_first_deploy_is_0_until_it_is_deployed() -> None:
+    markdown, _ = _summary_of("first-deploy")
+    _, values = chart(markdown)
+    assert runs(values) == [0, 100]
+
+
+def _entry(seconds: float, phase: str, text: str = "x") -> TimelineEntry:
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+    return TimelineEntry(at, seconds, phase, text, "info")
+
+
+def test_chart_of_a_long_failed_deploy_keeps_the_last_weight_and_spans_it_in_at_most_61_points() -> None:
+    """Failed without a rollback (the endpoint's state is unknown): the last known weight stays."""
+    timeline = [
+        _entry(0, "Prepare"),
+        _entry(60, "Canary 5%"),
+        _entry(900, "Bake 5%"),
+        _entry(4000, "Canary 12.5%"),
+        _entry(7000, ""),
+    ]
+    outcome = Outcome("failed", "FAILED", "Canary.RollbackFailed", "x", {}, 1)
+    x_end, values = chart(summary_markdown(outcome, timeline))
+    assert runs(values) == [0, 5, 12.5]
+    assert len(values) <= 61
+    assert x_end * 60 >= 7000
+    step = x_end / (len(values) - 1)
+    assert step == 2.0 ** round(math.log2(step)), "a power-of-two step: Mermaid's float stepping is exact"
+
+
+def test_a_step_shorter_than_a_sample_interval_still_shows() -> None:
+    timeline = [_entry(0, "Prepare"), _entry(10, "Canary 10%"), _entry(11, "Canary 30%"), _entry(3600, "")]
+    outcome = Outcome("deployed", "SUCCEEDED", None, None, {}, 1)
+    _, values = chart(summary_markdown(outcome, timeline))
+    assert runs(values) == [0, 10, 30, 100]
+
+
+def test_chart_takes_no_text_from_the_timeline() -> None:
+    timeline = [
+        _entry(0, "Prepare", HOSTILE),
+        _entry(5, "Canary 10%\n```\nclick x", HOSTILE),
+        _entry(6, "Canary 1e9%", HOSTILE),
+        _entry(7, "Canary 400%", HOSTILE),
+        _entry(8, HOSTILE, HOSTILE),
+        _entry(30, "Canary 20%", HOSTILE),
+        _entry(90, "", HOSTILE),
+    ]
+    outcome = Outcome("rolled-back", "FAILED", "Canary.RolledBack", HOSTILE, {}, 1)
+    markdown = summary_markdown(outcome, timeline)
+    _, values = chart(markdown)  # every line of the block is a fixed shape
+    assert runs(values) == [0, 20, 0], "titles that are not the renderer's own change nothing"
+    assert markdown.count("```") == 2
+
+
+def test_no_chart_without_a_timeline() -> None:
+    outcome = Outcome("failed", "FAILED", "x", "y", {}, 1)
+    assert "mermaid" not in summary_markdown(outcome, [])
+    assert "mermaid" not in summary_markdown(outcome, [_entry(0, "Prepare")])
 
 
 @pytest.mark.parametrize(
