@@ -404,6 +404,17 @@ def older_racing_start(
     return None
 
 
+def aws_calls_made(sfn: SFNClient, execution_arn: str) -> list[str]:
+    """The AWS SDK calls an execution has scheduled so far (``describeEndpoint``, …), from its history."""
+    calls: list[str] = []
+    paginator = sfn.get_paginator("get_execution_history")
+    for page in paginator.paginate(executionArn=execution_arn, includeExecutionData=False):
+        for event in page.get("events", []):
+            if event["type"] == "TaskScheduled":
+                calls.append(event["taskScheduledEventDetails"]["resource"])
+    return calls
+
+
 def _backoff() -> Iterator[float]:
     delay = 2.0
     while True:
@@ -592,19 +603,13 @@ def _launch(
         clients.sfn.stop_execution(
             executionArn=deployment.execution_arn, error="Canary.Superseded", cause=cause
         )
-        elapsed = time.monotonic() - called
-        if elapsed < hold and prepared.machine.bundled:
-            when = f"within its {hold} s start hold, before it made any AWS call"
-        elif elapsed < hold:
-            when = (
-                f"within {hold} s of its start (before any AWS call if the given state machine holds "
-                "StartHoldSeconds first, as the bundled one does)"
-            )
+        calls = aws_calls_made(clients.sfn, deployment.execution_arn)
+        if not calls:
+            when = "in its start hold, before it made any AWS call"
         else:
-            when = (
-                f"{elapsed:.1f} s after its start, past its {hold} s start hold: it may have begun "
-                f"changing endpoint {settings.endpoint_name}"
-            )
+            when = f"after it had made {len(calls)} AWS call(s): {', '.join(dict.fromkeys(calls))}"
+            if any(call.startswith("update") for call in calls):
+                when += f" — it may have changed endpoint {settings.endpoint_name}"
         stopped = f"stopped execution {deployment.execution_name} {when}: {cause}"
         if first.artifact == artifact:
             return _attach(first, machine_arn, say, f"{stopped} with the same artifact")

@@ -90,7 +90,7 @@ def _scheduled(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == "TaskScheduled"]
 
 
-def _assert_one_deploy_at_a_time(aws: Any) -> list[dict[str, Any]]:
+def _assert_one_deploy_at_a_time(aws: Any, logs: str = "") -> list[dict[str, Any]]:
     """No overlap on the endpoint; returns the executions that were stopped (racing starts).
 
     Every stopped execution was stopped in its start hold, so its history schedules no task at all;
@@ -100,16 +100,14 @@ def _assert_one_deploy_at_a_time(aws: Any) -> list[dict[str, Any]]:
     executions = _executions(aws)
     succeeded = sorted((e for e in executions if e["status"] == "SUCCEEDED"), key=lambda e: e["startDate"])
     stopped = [e for e in executions if e["status"] != "SUCCEEDED"]
-    assert len(succeeded) == 2, executions
-    assert succeeded[1]["startDate"] >= succeeded[0]["stopDate"], "the two deploys never overlapped"
-    assert all(e["status"] == "ABORTED" for e in stopped), stopped
+    assert len(succeeded) == 2, f"{executions}\n{logs}"
+    assert succeeded[1]["startDate"] >= succeeded[0]["stopDate"], f"the two deploys overlapped\n{logs}"
+    assert all(e["status"] == "ABORTED" for e in stopped), f"{stopped}\n{logs}"
     for execution in stopped:
         events = _history(aws, execution["executionArn"])
         assert _scheduled(events) == [], f"{execution['name']} touched AWS before it was stopped"
-        entered = [
-            e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")
-        ]
-        assert entered[-1:] == ["StartHold"], entered
+        entered = {e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e}
+        assert entered <= {"ValidateInput", "StartHold"}, entered
     updates = sorted(
         (event["timestamp"], execution["name"])
         for execution in executions
@@ -129,7 +127,7 @@ def test_two_artifacts_started_at_once_deploy_one_at_a_time(runner: Runner, aws:
     b = runner.start(base_inputs(image_uri=OTHER_IMAGE, wait_minutes="0.05"), {"GITHUB_RUN_ID": "222"})
     results = [a.wait(180), b.wait(180)]
     assert [r.returncode for r in results] == [0, 0], [r.stdout + r.stderr for r in results]
-    stopped = _assert_one_deploy_at_a_time(aws)
+    stopped = _assert_one_deploy_at_a_time(aws, "\n".join(r.stdout for r in results))
     for execution in stopped:
         [log] = [r.stdout for r in results if f"stopped execution {execution['name']} " in r.stdout]
         assert "before it made any AWS call" in log
@@ -191,9 +189,9 @@ def test_two_artifacts_starting_together_stop_the_younger_in_its_hold_then_deplo
     )
     [log] = [lines for lines in said if any(stopped["name"] in line for line in lines)]
     assert (
-        f"stopped execution {stopped['name']} within its 3 s start hold, before it made any AWS call: "
+        f"stopped execution {stopped['name']} in its start hold, before it made any AWS call: "
         f"execution {older['name']} started first on endpoint churn-model"
-    ) in log
+    ) in log, log
     assert any("waiting for it to end before starting" in line and older["name"] in line for line in log)
 
 
@@ -208,7 +206,7 @@ def test_simultaneous_starts_of_the_same_artifact_attach_the_younger_to_the_olde
     assert sorted(d.attached for d in deployments) == [False, True]
     assert _finish(aws, deployments[0].execution_arn) == "SUCCEEDED"
     [stopped] = [e for e in _executions(aws) if e["status"] != "SUCCEEDED"]
-    assert stopped["status"] == "ABORTED"
+    assert stopped["status"] == "ABORTED", stopped
     assert _scheduled(_history(aws, stopped["executionArn"])) == []
     [log] = [lines for lines in said if any("attaching to execution" in line for line in lines)]
     assert any("with the same artifact: attaching to execution" in line for line in log), log
