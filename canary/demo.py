@@ -86,7 +86,8 @@ COMMON_INPUTS = {
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore them."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -165,7 +166,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
     expected = {0: 0, 1: 0, 2: 1}
     failures = 0
     try:
-        with _environment(aws_env), tempfile.TemporaryDirectory(prefix="canary-demo-") as tmp:
+        with environment(aws_env), tempfile.TemporaryDirectory(prefix="canary-demo-") as tmp:
             cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=emulator.url)
             sagemaker = boto3.client("sagemaker", region_name=REGION, endpoint_url=emulator.url)
             cloudwatch.put_metric_alarm(
@@ -211,7 +212,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                     )
                     trip.start()
                 started = time.monotonic()
-                with _environment(env):
+                with environment(env):
                     status = main(out=stream, env=dict(os.environ))
                 stop.set()
                 if trip is not None:

@@ -61,6 +61,16 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _optional_match(value: object, pattern: re.Pattern[str], problem: str) -> str | None:
+    """Empty → None; else the text if ``pattern`` matches it, or ValueError("'text' " + problem)."""
+    text = _text(value)
+    if not text:
+        return None
+    if not pattern.match(text):
+        raise ValueError(f"{text!r} {problem}")
+    return text
+
+
 def parse_bool(value: object, default: bool) -> bool:
     """GitHub's boolean input values (YAML 1.2 core schema); empty is the default."""
     if isinstance(value, bool):
@@ -283,25 +293,19 @@ class Settings(BaseSettings):
     @field_validator("instance_type", mode="before")
     @classmethod
     def _instance_type(cls, value: object) -> str | None:
-        text = _text(value)
-        if not text:
-            return None
-        if not INSTANCE_TYPE.match(text):
-            raise ValueError(f"{text!r} is not a SageMaker instance type: write e.g. ml.m5.large")
-        return text
+        return _optional_match(
+            value, INSTANCE_TYPE, "is not a SageMaker instance type: write e.g. ml.m5.large"
+        )
 
     @field_validator("state_machine_arn", mode="before")
     @classmethod
     def _state_machine_arn(cls, value: object) -> str | None:
-        text = _text(value)
-        if not text:
-            return None
-        if not STATE_MACHINE_ARN.match(text):
-            raise ValueError(
-                f"{text!r} is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
-                "(or leave it empty to use the bundled one)"
-            )
-        return text
+        return _optional_match(
+            value,
+            STATE_MACHINE_ARN,
+            "is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
+            "(or leave it empty to use the bundled one)",
+        )
 
     @field_validator("state_machine_name", mode="before")
     @classmethod
@@ -316,25 +320,19 @@ class Settings(BaseSettings):
     @field_validator("state_machine_role_arn", mode="before")
     @classmethod
     def _state_machine_role_arn(cls, value: object) -> str | None:
-        text = _text(value)
-        if not text:
-            return None
-        if not ROLE_ARN.match(text):
-            raise ValueError(f"{text!r} is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME")
-        return text
+        return _optional_match(
+            value, ROLE_ARN, "is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME"
+        )
 
     @field_validator("execution_name", mode="before")
     @classmethod
     def _execution_name(cls, value: object) -> str | None:
-        text = _text(value)
-        if not text:
-            return None
-        if not SFN_NAME.match(text):
-            raise ValueError(
-                f"{text!r} is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - "
-                "(or leave it empty to derive one)"
-            )
-        return text
+        return _optional_match(
+            value,
+            SFN_NAME,
+            "is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - "
+            "(or leave it empty to derive one)",
+        )
 
     @field_validator("on_cancel", mode="before")
     @classmethod
