@@ -5,7 +5,7 @@ Step Functions endpoint. It builds an execution of about ``--events`` history ev
 counter loop, then pages the history ``--page-size`` events at a time, forwards and in reverse, checks
 that every event comes exactly once and in order, and prints each page's wall time.
 
-    .venv/bin/python scripts/history_paging.py --endpoint-url http://127.0.0.1:5123
+    .venv/bin/python -m scripts.history_paging --endpoint-url http://127.0.0.1:5123
 """
 
 from __future__ import annotations
@@ -19,29 +19,11 @@ from typing import Any
 
 import boto3
 
+from canary.emulator.workloads import COUNTER_LOOP, EVENTS_PER_LAP
+
 ROLE = "arn:aws:iam::123456789012:role/StatesRole"
 # Events outside the loop: ExecutionStarted, Init entered/exited, Done entered/exited, ExecutionSucceeded.
 FIXED_EVENTS = 6
-EVENTS_PER_LAP = 4  # Lap entered/exited, Check entered/exited
-
-COUNTER_LOOP = {
-    "Comment": "Counts to $.laps; each lap adds four history events.",
-    "StartAt": "Init",
-    "States": {
-        "Init": {"Type": "Pass", "Parameters": {"i": 0, "laps.$": "$.laps"}, "Next": "Lap"},
-        "Lap": {
-            "Type": "Pass",
-            "Parameters": {"i.$": "States.MathAdd($.i, 1)", "laps.$": "$.laps"},
-            "Next": "Check",
-        },
-        "Check": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.i", "NumericLessThanPath": "$.laps", "Next": "Lap"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Pass", "End": True},
-    },
-}
 
 
 def laps_for(events: int) -> int:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from canary.emulator.workloads import COUNTER_LOOP
+
 ROLE = "arn:aws:iam::123456789012:role/StatesRole"
 SDK = "arn:aws:states:::aws-sdk:"
 
@@ -159,24 +161,6 @@ def test_task_result_timestamps_become_iso_strings_and_describe_execution_works(
 
 
 # --- GetExecutionHistory paging ---------------------------------------------------------------------
-
-COUNTER_LOOP = {
-    "StartAt": "Init",
-    "States": {
-        "Init": {"Type": "Pass", "Parameters": {"i": 0, "laps.$": "$.laps"}, "Next": "Lap"},
-        "Lap": {
-            "Type": "Pass",
-            "Parameters": {"i.$": "States.MathAdd($.i, 1)", "laps.$": "$.laps"},
-            "Next": "Check",
-        },
-        "Check": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.i", "NumericLessThanPath": "$.laps", "Next": "Lap"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Pass", "End": True},
-    },
-}
 
 
 def _history_of_laps(sfn: Any, laps: int) -> str:
