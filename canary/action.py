@@ -275,6 +275,16 @@ class Action:
         finally:
             self._finish(settings)
 
+    def _not_started(self, error: ConcurrentDeployError | Cancelled) -> int:
+        """Report a deploy that ended before its execution started; returns the exit status."""
+        if isinstance(error, ConcurrentDeployError):
+            self.runner.error(str(error), title="Another deploy is running")
+            self.report.outcome = "timed-out"
+        else:
+            self.runner.line("cancelled before any execution was started: nothing was changed")
+            self.report.outcome = "cancelled"
+        return EXIT_FAILED
+
     def _run(self, settings: Settings) -> int:
         self.report.region = settings.aws_region
         run = RunContext.from_env(self.env)
@@ -312,14 +322,8 @@ class Action:
                 title="Invalid configuration",
             )
             return EXIT_INVALID
-        except ConcurrentDeployError as error:
-            self.runner.error(str(error), title="Another deploy is running")
-            self.report.outcome = "timed-out"
-            return EXIT_FAILED
-        except Cancelled:
-            self.runner.line("cancelled before any execution was started: nothing was changed")
-            self.report.outcome = "cancelled"
-            return EXIT_FAILED
+        except (ConcurrentDeployError, Cancelled) as error:
+            return self._not_started(error)
         names = prepared.execution_input.Names
         self.report.model_name = names.Model
         if prepared.attach_to is not None and prepared.attach_to.names is not None:
@@ -351,14 +355,8 @@ class Action:
         except ConfigurationError as error:
             self.runner.error(str(error), title="Invalid configuration")
             return EXIT_INVALID
-        except ConcurrentDeployError as error:
-            self.runner.error(str(error), title="Another deploy is running")
-            self.report.outcome = "timed-out"
-            return EXIT_FAILED
-        except Cancelled:
-            self.runner.line("cancelled before any execution was started: nothing was changed")
-            self.report.outcome = "cancelled"
-            return EXIT_FAILED
+        except (ConcurrentDeployError, Cancelled) as error:
+            return self._not_started(error)
         self.report.execution_arn = deployment.execution_arn
         if deployment.names is not None:
             self.report.model_name = deployment.names.Model
