@@ -124,3 +124,15 @@ class Skipped:
     def as_json(self) -> dict[str, str]:
         """For results.json."""
         return {"skipped": self.reason}
+
+
+def full_history(sfn: Any, arn: str, page_size: int) -> list[dict[str, Any]]:
+    """The naive baseline's read: the whole history from the first event, ``page_size`` at a time."""
+    events: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"executionArn": arn, "maxResults": page_size}
+    while True:
+        page = sfn.get_execution_history(**params)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            return events
+        params["nextToken"] = page["nextToken"]

@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.common import WireMeter, client, create_machine, wait_closed
+from bench.common import WireMeter, client, create_machine, full_history, wait_closed
 from canary.emulator import Emulator
 from canary.follow import Follower, sfn_client_config
 
@@ -162,14 +162,7 @@ def _naive(emulator: Emulator, arn: str, polls: list[_Poll], interval: float) ->
     while time.monotonic() < deadline:
         began = time.monotonic()
         before = meter.snapshot()
-        events: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"executionArn": arn, "maxResults": NAIVE_PAGE}
-        while True:
-            page = sfn.get_execution_history(**params)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            params["nextToken"] = page["nextToken"]
+        events = full_history(sfn, arn, NAIVE_PAGE)
         after = meter.snapshot()
         polls.append(_Poll(seen, after[0] - before[0], after[1] - before[1]))
         seen = len(events)

@@ -38,6 +38,7 @@ from bench.common import (
     TERMINAL,
     WireMeter,
     client,
+    full_history,
     percentile,
     wait_closed,
 )
@@ -134,14 +135,7 @@ def follow_fixed(emulator: Emulator, arn: str, reader: Reader, interval: float) 
     seen = 0
     while reader.outcome_at is None and time.time() - reader.started < 900:
         began = time.time()
-        events: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        while True:
-            page = sfn.get_execution_history(**params)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            params["nextToken"] = page["nextToken"]
+        events = full_history(sfn, arn, 1000)
         now = time.time()
         for raw in events[seen:]:
             reader.latencies.append(now - _event_time(raw))
