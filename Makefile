@@ -37,7 +37,8 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(PY) scripts/gen_action_docs.py --check
 	$(PY) scripts/gen_cloudformation.py --check
 	$(BIN)/cfn-lint cloudformation/canary-deploy.yaml
-	@if [ -f $(ASL) ]; then tools/node_modules/.bin/asl-validator --json-path $(ASL); fi
+	node tools/validate-asl.mjs $(ASL)
+	tools/node_modules/.bin/asl-validator --json-path $(ASL)
 
 pytest: $(STAMP)
 	$(PY) -m pytest -n 2
