@@ -260,6 +260,9 @@ def _settle(backend: Any, endpoint: Any) -> _Tracked:
         endpoint.endpoint_status = _IN_SERVICE if tracked.live else "Failed"
         return tracked
     endpoint.endpoint_config_name = pending.config_name
+    config = backend.endpoint_configs.get(pending.config_name)
+    if config is not None:  # DescribeEndpoint's DataCaptureConfig follows the deployed config
+        endpoint.data_capture_config = config.data_capture_config
     endpoint.production_variants = copy.deepcopy(pending.variants)
     endpoint.failure_reason = None
     endpoint.endpoint_status = _IN_SERVICE

@@ -661,3 +661,32 @@ def test_concurrent_updates_let_exactly_one_through(timed_sm: Any) -> None:
         outcomes = sorted(pool.map(update, range(8)))
     assert outcomes == ["ValidationException"] * 7 + ["started"]
     assert wait_until_settled(sm, "ep")["EndpointConfigName"] == "cfg-canary"
+
+
+def test_describe_endpoint_data_capture_follows_the_deployed_config(sm: Any) -> None:
+    """API_DescribeEndpoint: ``DataCaptureConfig`` (``CaptureStatus``, ``CurrentSamplingPercentage``)
+    describes the endpoint's current config, also after UpdateEndpoint to a new one."""
+    in_service(sm)
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="ep")
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg-capture",
+        ProductionVariants=[
+            {
+                "VariantName": "Live",
+                "ModelName": "live",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        DataCaptureConfig={
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 25,
+            "DestinationS3Uri": "s3://bucket/capture",
+            "CaptureOptions": [{"CaptureMode": "Input"}],
+        },
+    )
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="cfg-capture")
+    capture = wait_until_settled(sm, "ep")["DataCaptureConfig"]
+    assert capture["CaptureStatus"] == "Started"
+    assert capture["CurrentSamplingPercentage"] == 25
+    assert capture["DestinationS3Uri"] == "s3://bucket/capture"
