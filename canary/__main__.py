@@ -17,15 +17,31 @@ import threading
 from collections.abc import Sequence
 
 
+def _seconds(text: str) -> float:
+    """An emulator duration flag: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0 (e.g. 2.5)")
+    return value
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from canary.emulator import Emulator, EmulatorTimings
 
-    timings = EmulatorTimings(create_seconds=args.create_seconds, update_seconds=args.update_seconds)
+    timings = EmulatorTimings(
+        create_seconds=args.create_seconds,
+        update_seconds=args.update_seconds,
+        weights_seconds=args.weights_seconds,
+    )
     emulator = Emulator(port=args.port, timings=timings).start()
     sys.stderr.write(
         f"local AWS (moto, extended) on {emulator.url} — account 123456789012, any region, any credentials\n"
         f"  export AWS_ENDPOINT_URL={emulator.url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n"
-        f"  create: {args.create_seconds:g}s, update: {args.update_seconds:g}s; Ctrl-C to stop\n"
+        f"  create: {args.create_seconds:g}s, update: {args.update_seconds:g}s, "
+        f"weights: {args.weights_seconds:g}s; Ctrl-C to stop\n"
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -137,8 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     emu = sub.add_parser("emulator", help="serve the local AWS (moto, extended) on 127.0.0.1")
     emu.add_argument("--port", type=int, default=5000, help="TCP port (default 5000)")
-    emu.add_argument("--create-seconds", type=float, default=5.0, help="CreateEndpoint duration")
-    emu.add_argument("--update-seconds", type=float, default=5.0, help="UpdateEndpoint duration")
+    emu.add_argument("--create-seconds", type=_seconds, default=5.0, help="CreateEndpoint duration")
+    emu.add_argument("--update-seconds", type=_seconds, default=5.0, help="UpdateEndpoint duration")
+    emu.add_argument(
+        "--weights-seconds",
+        type=_seconds,
+        default=0.0,
+        help="UpdateEndpointWeightsAndCapacities duration (default 0: no new instances)",
+    )
     emu.set_defaults(func=_emulator)
     _add_deploy(sub)
     follow = sub.add_parser("follow", help="stream an execution's history; exits with its outcome")

@@ -9,9 +9,9 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    from canary.emulator import cloudwatch, faults, sagemaker, stepfunctions
+    from canary.emulator import cloudwatch, faults, jsonata_eval, sagemaker, stepfunctions
 
-    for module in (sagemaker, stepfunctions, cloudwatch, faults):
+    for module in (sagemaker, stepfunctions, jsonata_eval, cloudwatch, faults):
         module.install()
 
 

@@ -1,10 +1,12 @@
 """SageMaker on moto 5.2.5, made to behave like AWS where a canary deploy depends on it.
 
-What this module changes (MOTO-NOTES.md lists what moto gets wrong):
+What this module changes (docs/emulator.md sets each against AWS and moto):
 
 - Endpoints go through ``Creating``/``Updating`` for the emulator's ``create_seconds``/``update_seconds``
-  (``canary.emulator.patches.timings()``, read at call time). Transitions settle lazily, on
-  every read or list of the endpoint, against ``time.monotonic()``.
+  (``canary.emulator.patches.timings()``, read at call time); a weight-only update
+  (``UpdateEndpointWeightsAndCapacities``) is ``Updating`` for ``weights_seconds``, its
+  ``DesiredWeight``/``DesiredInstanceCount`` shown at once and ``CurrentWeight`` once it settles.
+  Transitions settle lazily, on every read or list of the endpoint, against ``time.monotonic()``.
 - ``UpdateEndpoint`` exists; ``UpdateEndpointWeightsAndCapacities`` keeps instance counts it is not
   given; zero-weight variants keep ``CurrentWeight``/``DesiredWeight`` (0.0).
 - Updating (or deleting) an endpoint that is not settled, duplicate names, and missing resources are
@@ -258,6 +260,9 @@ def _settle(backend: Any, endpoint: Any) -> _Tracked:
         endpoint.endpoint_status = _IN_SERVICE if tracked.live else "Failed"
         return tracked
     endpoint.endpoint_config_name = pending.config_name
+    config = backend.endpoint_configs.get(pending.config_name)
+    if config is not None:  # DescribeEndpoint's DataCaptureConfig follows the deployed config
+        endpoint.data_capture_config = config.data_capture_config
     endpoint.production_variants = copy.deepcopy(pending.variants)
     endpoint.failure_reason = None
     endpoint.endpoint_status = _IN_SERVICE
@@ -559,7 +564,7 @@ def _update_weights_and_capacities(
         _begin(
             tracked,
             "weights",
-            float(_timings().update_seconds),
+            float(_timings().weights_seconds),
             config_name=endpoint.endpoint_config_name,
             variants=variants,
             instance_types=dict(tracked.instance_types),

@@ -14,10 +14,16 @@ ACCOUNT_ID = "123456789012"
 
 @dataclass(frozen=True)
 class EmulatorTimings:
-    """How long simulated SageMaker operations take, in seconds."""
+    """How long simulated operations take."""
 
     create_seconds: float = 0.0
+    """CreateEndpoint: seconds the endpoint stays ``Creating``."""
     update_seconds: float = 0.0
+    """UpdateEndpoint: seconds the endpoint stays ``Updating`` (new instances are provisioned)."""
+    weights_seconds: float = 0.0
+    """UpdateEndpointWeightsAndCapacities: seconds the endpoint stays ``Updating`` (no new instances)."""
+    retry_scale: float = 1.0
+    """Factor on every Step Functions Retry back-off sleep (tests use e.g. 0.01); Wait states unscaled."""
 
 
 def free_port() -> int:
@@ -35,7 +41,7 @@ def install_extensions() -> None:
     """Switch on state machine execution and patch moto with this project's extensions (idempotent).
 
     Must run before any state machine is created: machines created while execution is off are
-    invisible once it is switched on (MOTO-NOTES.md).
+    invisible once it is switched on (docs/emulator.md).
     """
     global _installed  # noqa: PLW0603 - one process-wide patch of moto
     with _install_lock:

@@ -23,6 +23,15 @@
 - A stopped execution ends ABORTED whatever its current state was doing: moto let the state that was
   being evaluated at the stop (a Choice pops an empty stack once it is pruned) turn it into FAILED
   ``States.Runtime``.
+- ``States.Runtime`` and ``States.DataLimitExceeded`` are not caught or retried, by ``States.ALL`` or
+  by name: they end the execution, as the AWS error-handling page says (moto caught them).
+- String literals in a definition mean what their JSON says: moto kept escapes raw (``"a\\"b"`` stayed
+  ``a\\"b``) wherever it read a literal string (``Assign``, ``Result``, ``Error``, …).
+- Every Retry back-off sleep (``IntervalSeconds``, ``BackoffRate``, ``MaxDelaySeconds``, jitter) is
+  multiplied by the emulator's ``retry_scale``, so throttling tests need not wait seconds; Wait states
+  are not scaled.
+
+docs/emulator.md describes each of these against AWS and moto.
 """
 
 from __future__ import annotations
@@ -481,11 +490,73 @@ def _install_execution_fixes() -> None:
     state_module.StateData = state_data
 
 
+def _install_uncatchable_errors() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+
+    terminal = {StatesErrorNameType.StatesRuntime, StatesErrorNameType.StatesStatesDataLimitExceeded}
+    original = ErrorEqualsDecl._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        error_name = env.stack[-1] if env.stack else None
+        if isinstance(error_name, StatesErrorName) and error_name.typ in terminal:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    ErrorEqualsDecl._eval_body = _eval_body
+
+
+class _ScaledRetrySleep:
+    """Stands in for the ``time`` module in moto's Retrier: ``sleep`` is scaled by ``retry_scale``."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        from canary.emulator import patches
+
+        time.sleep(max(0.0, float(seconds)) * patches.timings().retry_scale)
+
+
+def _install_string_literals() -> None:
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlt4utils.antlr4utils import is_terminal
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def _inner_string_of(parser_rule_context: Any) -> str | None:
+        if is_terminal(parser_rule_context, ASLLexer.NULL):
+            return None
+        text: str = parser_rule_context.getText()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            try:
+                return str(json.loads(text))
+            except ValueError:
+                return text[1:-1]
+        return text
+
+    Preprocessor._inner_string_of = staticmethod(_inner_string_of)
+
+
+def _install_retry_scale() -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    retrier_decl.time = _ScaledRetrySleep()
+
+
 def install() -> None:
     """Patch moto's stepfunctions backend and responses (called once per process)."""
     _install_aws_sdk_task_fixes()
     _install_history_paging()
     _install_execution_fixes()
+    _install_uncatchable_errors()
+    _install_string_literals()
+    _install_retry_scale()
 
 
 def reset() -> None:

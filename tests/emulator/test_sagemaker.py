@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from canary.emulator import Emulator, EmulatorTimings
 
-FAST = EmulatorTimings(create_seconds=0.3, update_seconds=0.3)
+FAST = EmulatorTimings(create_seconds=0.3, update_seconds=0.3, weights_seconds=0.3)
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model"
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
@@ -257,6 +257,37 @@ def test_weights_update_is_updating_then_applied_keeping_unspecified_counts(time
         for v in done["ProductionVariants"]
     }
     assert counts == {"Live": (1, 1), "Canary": (2, 2)}
+
+
+def test_weights_update_takes_weights_seconds_not_update_seconds(aws: Any, emulator: Emulator) -> None:
+    """API_UpdateEndpointWeightsAndCapacities: the endpoint is ``Updating``, then ``InService``; no
+    instances are added for a weight-only change, so its duration (``weights_seconds``) is apart from
+    UpdateEndpoint's (docs/emulator.md). DesiredWeight shows at once, CurrentWeight once settled."""
+    sm = aws("sagemaker")
+    in_service(sm)
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName=canary_config(sm))
+    wait_until_settled(sm, "ep")
+    emulator.set_timings(EmulatorTimings(update_seconds=3600.0, weights_seconds=0.3))
+
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="ep",
+        DesiredWeightsAndCapacities=[{"VariantName": "Canary", "DesiredWeight": 60.0}],
+    )
+    updating = sm.describe_endpoint(EndpointName="ep")
+    assert updating["EndpointStatus"] == "Updating"
+    assert "PendingDeploymentSummary" not in updating
+    assert weights(updating) == {"Live": (80.0, 80.0), "Canary": (20.0, 60.0)}
+    done = wait_until_settled(sm, "ep")  # 5 s at most: far less than update_seconds
+    assert weights(done) == {"Live": (80.0, 80.0), "Canary": (60.0, 60.0)}
+
+    emulator.set_timings(EmulatorTimings(update_seconds=3600.0))  # weights_seconds 0: the next read
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="ep",
+        DesiredWeightsAndCapacities=[{"VariantName": "Canary", "DesiredWeight": 0.0}],
+    )
+    settled = sm.describe_endpoint(EndpointName="ep")
+    assert settled["EndpointStatus"] == "InService"
+    assert weights(settled)["Canary"] == (0.0, 0.0)
 
 
 def test_weights_update_of_an_unknown_variant_is_rejected(sm: Any) -> None:
@@ -630,3 +661,32 @@ def test_concurrent_updates_let_exactly_one_through(timed_sm: Any) -> None:
         outcomes = sorted(pool.map(update, range(8)))
     assert outcomes == ["ValidationException"] * 7 + ["started"]
     assert wait_until_settled(sm, "ep")["EndpointConfigName"] == "cfg-canary"
+
+
+def test_describe_endpoint_data_capture_follows_the_deployed_config(sm: Any) -> None:
+    """API_DescribeEndpoint: ``DataCaptureConfig`` (``CaptureStatus``, ``CurrentSamplingPercentage``)
+    describes the endpoint's current config, also after UpdateEndpoint to a new one."""
+    in_service(sm)
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="ep")
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg-capture",
+        ProductionVariants=[
+            {
+                "VariantName": "Live",
+                "ModelName": "live",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        DataCaptureConfig={
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 25,
+            "DestinationS3Uri": "s3://bucket/capture",
+            "CaptureOptions": [{"CaptureMode": "Input"}],
+        },
+    )
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="cfg-capture")
+    capture = wait_until_settled(sm, "ep")["DataCaptureConfig"]
+    assert capture["CaptureStatus"] == "Started"
+    assert capture["CurrentSamplingPercentage"] == 25
+    assert capture["DestinationS3Uri"] == "s3://bucket/capture"

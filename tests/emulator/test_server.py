@@ -6,7 +6,7 @@ from typing import Any
 
 
 def test_serves_sts_identity_of_the_fixed_account(aws: Any) -> None:
-    """SPEC §5: account 123456789012, any credentials."""
+    """docs/emulator.md: account 123456789012, any credentials."""
     assert aws("sts").get_caller_identity()["Account"] == "123456789012"
 
 
