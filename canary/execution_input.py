@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -78,11 +78,19 @@ class PollingSettings(_Doc):
     """How the state machine polls an endpoint that is being created or updated.
 
     Waits start at ``InitialSeconds`` and double up to ``MaxSeconds``: few state transitions for a
-    slow SageMaker update, a quick answer for a fast one.
+    slow SageMaker update, a quick answer for a fast one. An endpoint still changing
+    ``TimeoutSeconds`` after a create or update began ends the wait: ``Canary.EndpointStuck`` and the
+    rollback (``Canary.RollbackFailed`` when the rollback's own update is what hangs).
     """
 
     InitialSeconds: int = Field(default=10, ge=1, le=3600, description="First wait after a create/update.")
     MaxSeconds: int = Field(default=60, ge=1, le=3600, description="Longest wait between two reads.")
+    TimeoutSeconds: int = Field(
+        default=3600,
+        ge=1,
+        le=86400,
+        description="Longest one endpoint create or update may take before the deploy gives up on it.",
+    )
 
     @model_validator(mode="after")
     def _max_not_below_initial(self) -> PollingSettings:
@@ -91,8 +99,117 @@ class PollingSettings(_Doc):
         return self
 
 
-MAX_ALARM_CHECKS = 999
-"""Alarm checks per bake step: States.ArrayRange makes at most 1,000 items."""
+class VariantSettings(_Doc):
+    """Settings of the new model's production variant (ProductionVariant members, as SageMaker names them).
+
+    Given ones override what the current variant has; absent ones are carried over from it (on a
+    first deploy: SageMaker's defaults).
+    """
+
+    VolumeSizeInGB: int | None = Field(default=None, ge=1, le=512, description="ML storage volume, GB.")
+    ModelDataDownloadTimeoutInSeconds: int | None = Field(
+        default=None, ge=60, le=3600, description="Time-out for downloading the model data, seconds."
+    )
+    ContainerStartupHealthCheckTimeoutInSeconds: int | None = Field(
+        default=None, ge=60, le=3600, description="Time-out for the container's first ping health check."
+    )
+
+
+class CaptureOption(_Doc):
+    """One ``DataCaptureConfig.CaptureOptions`` entry."""
+
+    CaptureMode: Literal["Input", "Output", "InputAndOutput"]
+
+
+class DataCapture(_Doc):
+    """The endpoint config's ``DataCaptureConfig``, in CreateEndpointConfig's shape."""
+
+    EnableCapture: bool = True
+    InitialSamplingPercentage: int = Field(default=100, ge=0, le=100)
+    DestinationS3Uri: str = Field(pattern=r"^s3://[^/]+")
+    KmsKeyId: str | None = None
+    CaptureOptions: list[CaptureOption] = Field(
+        default_factory=lambda: [CaptureOption(CaptureMode="Input"), CaptureOption(CaptureMode="Output")],
+        min_length=1,
+    )
+
+
+class ConfigSettings(_Doc):
+    """Settings of the new endpoint configs (CreateEndpointConfig members); given ones override."""
+
+    DataCaptureConfig: DataCapture | None = None
+    KmsKeyId: str | None = Field(default=None, min_length=1, description="KMS key of the ML storage volumes.")
+
+
+class EndpointSettings(_Doc):
+    """What the deploy sets beside the model. Everything not given here is carried over unchanged
+    from the current endpoint config, variant and model."""
+
+    Variant: VariantSettings = Field(default_factory=VariantSettings)
+    EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
+
+
+MAX_HISTORY_EVENTS = 25_000
+"""Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
+
+MAX_EXECUTION_SECONDS = 604_800
+"""The definition's top-level ``TimeoutSeconds``: a backstop the plan must stay well inside."""
+
+_FIXED_EVENTS = 200
+"""Events of a deploy outside its endpoint waits and bakes (prepare, creates, promotion, a full
+rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml has ~45 states."""
+
+_EVENTS_PER_POLL = 9
+"""Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
+
+_EVENTS_PER_CHECK = 9
+"""CheckAlarms task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
+
+
+def _polls(polling: PollingSettings) -> int:
+    """Most endpoint reads one wait can make before Polling.TimeoutSeconds ends it."""
+    waited, seconds, polls = 0, polling.InitialSeconds, 1
+    while waited < polling.TimeoutSeconds:
+        waited += seconds
+        seconds = min(seconds * 2, polling.MaxSeconds)
+        polls += 1
+    return polls
+
+
+def plan_bounds(
+    steps: int, bake_seconds: int, check_seconds: int, checks_alarms: bool, polling: PollingSettings
+) -> tuple[int, int]:
+    """The most history events and seconds a deploy of this plan can take (retries aside).
+
+    Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
+    most ``Polling.TimeoutSeconds``.
+    """
+    waits = steps + 3
+    checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
+    events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + steps * checks * _EVENTS_PER_CHECK
+    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + steps * bake_seconds
+    return events, seconds
+
+
+def plan_problem(
+    steps: int, bake_seconds: int, check_seconds: int, checks_alarms: bool, polling: PollingSettings
+) -> str | None:
+    """Why Step Functions could not run this plan to its end (too long a history or run), or None."""
+    events, seconds = plan_bounds(steps, bake_seconds, check_seconds, checks_alarms, polling)
+    if events > MAX_HISTORY_EVENTS:
+        return (
+            f"the plan could write {events:,} history events, more than the {MAX_HISTORY_EVENTS:,} Step "
+            f"Functions allows one execution ({steps} step(s) of a {bake_seconds} s bake checked every "
+            f"{check_seconds} s): raise alarm-check-seconds (AlarmCheckSeconds), shorten wait-minutes "
+            "(BakeSeconds), use fewer canary-weights or a longer endpoint-poll-seconds"
+        )
+    if seconds > MAX_EXECUTION_SECONDS * 0.9:
+        return (
+            f"the plan could run {seconds / 3600:.0f} h, past the state machine's "
+            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or use fewer "
+            "canary-weights"
+        )
+    return None
 
 
 class ExecutionInput(_Doc):
@@ -125,6 +242,7 @@ class ExecutionInput(_Doc):
     ErrorAlarms: ErrorAlarmSettings = Field(default_factory=ErrorAlarmSettings)
     AutoScaling: AutoScalingSettings = Field(default_factory=AutoScalingSettings)
     Polling: PollingSettings = Field(default_factory=PollingSettings)
+    Settings: EndpointSettings = Field(default_factory=EndpointSettings)
     StartHoldSeconds: int = Field(
         default=0,
         ge=0,
@@ -139,13 +257,12 @@ class ExecutionInput(_Doc):
         weights = self.CanaryWeights
         if any(not 0 < w < 100 for w in weights) or any(a >= b for a, b in pairwise(weights)):
             raise ValueError(f"CanaryWeights must be strictly increasing, each 0 < w < 100 (got {weights})")
-        checks = -(-self.BakeSeconds // self.AlarmCheckSeconds)
-        if checks > MAX_ALARM_CHECKS:
-            least = -(-self.BakeSeconds // MAX_ALARM_CHECKS)
-            raise ValueError(
-                f"BakeSeconds / AlarmCheckSeconds makes {checks} alarm checks per step; at most "
-                f"{MAX_ALARM_CHECKS}: raise AlarmCheckSeconds to at least {least}"
-            )
+        checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled
+        problem = plan_problem(
+            len(weights), self.BakeSeconds, self.AlarmCheckSeconds, checks_alarms, self.Polling
+        )
+        if problem:
+            raise ValueError(problem)
         return self
 
     def to_json(self) -> str:
@@ -158,7 +275,8 @@ def _require_what_is_always_sent(schema: dict[str, Any]) -> None:
 
     The state machine cannot fill defaults in (Amazon States Language has no deep merge), so the
     document must carry every field it reads; :meth:`ExecutionInput.to_json` always does. Only the
-    fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``) stay optional.
+    fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``, the
+    ``Settings`` that override what is carried over) stay optional.
     """
     for definition in [schema, *schema.get("$defs", {}).values()]:
         properties: dict[str, Any] = definition.get("properties", {})

@@ -29,7 +29,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
-from canary.execution_input import MAX_ALARM_CHECKS
+from canary.execution_input import PollingSettings, plan_problem
 
 ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 """SageMaker's EndpointName pattern (CreateEndpoint API reference), 63 characters at most."""
@@ -408,15 +408,18 @@ class Settings(BaseSettings):
                 f"endpoint-poll-max-seconds: {self.endpoint_poll_max_seconds} is below endpoint-poll-seconds "
                 f"({self.endpoint_poll_seconds}): set it ≥ endpoint-poll-seconds"
             )
-        checks = -(-self.bake_seconds // self.alarm_check_seconds)
-        if checks > MAX_ALARM_CHECKS:
-            least = -(-self.bake_seconds // MAX_ALARM_CHECKS)
-            problems.append(
-                f"alarm-check-seconds: {self.alarm_check_seconds}s makes {checks} alarm checks per bake "
-                f"step of wait-minutes {self.wait_minutes:g}; the state machine runs at most "
-                f"{MAX_ALARM_CHECKS}: "
-                f"set alarm-check-seconds to at least {least}"
+        else:
+            problem = plan_problem(
+                len(self.canary_weights),
+                self.bake_seconds,
+                self.alarm_check_seconds,
+                bool(self.alarm_names) or self.error_alarms,
+                PollingSettings(
+                    InitialSeconds=self.endpoint_poll_seconds, MaxSeconds=self.endpoint_poll_max_seconds
+                ),
             )
+            if problem:
+                problems.append(f"alarm-check-seconds: {problem}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

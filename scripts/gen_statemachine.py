@@ -5,7 +5,9 @@
 
 The YAML source writes each retry policy, catcher and repeated argument block once (YAML anchors);
 the JSON has them resolved, as Step Functions needs. The top-level ``x-anchors`` block, where the
-anchors are defined, is not part of Amazon States Language and is dropped. The runtime reads only
+anchors are defined, is not part of Amazon States Language and is dropped. A JSONata expression
+written over several lines becomes one line (each line break and the indentation after it one
+space), the form AWS's validators take. The runtime reads only
 the JSON (no YAML parser at run time); ``make lint`` and tests/statemachine/test_source.py fail when
 the two differ.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,13 +27,25 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "canary" / "statemachine.asl.yaml"
 DEFINITION = ROOT / "canary" / "statemachine.asl.json"
 ANCHORS = "x-anchors"
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _one_line(value: Any) -> Any:
+    """``value`` with every JSONata expression (``{% … %}``) on one line, at any depth."""
+    if isinstance(value, dict):
+        return {key: _one_line(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_one_line(item) for item in value]
+    if isinstance(value, str) and value.startswith("{%"):
+        return _LINE_BREAK.sub(" ", value)
+    return value
 
 
 def build(source: str) -> str:
     """The deployed JSON text for a YAML source text."""
     document: dict[str, Any] = yaml.safe_load(source)
     document.pop(ANCHORS, None)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_one_line(document), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

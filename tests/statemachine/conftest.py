@@ -77,11 +77,39 @@ class Outcome:
         )
 
 
+def make_document(endpoint: str, **changes: Any) -> ExecutionInput:
+    """A deploy of ``repo/model:v2`` with test-sized timings; ``changes`` override fields."""
+    serial = next(_serial)
+    fields: dict[str, Any] = {
+        "EndpointName": endpoint,
+        "ExecutionRoleArn": MODEL_ROLE,
+        "Container": ContainerSpec(Image="repo/model:v2", ModelDataUrl="s3://bucket/model.tar.gz"),
+        "InstanceCount": 1,
+        "CanaryInstanceCount": 1,
+        "CanaryWeights": [20],
+        "BakeSeconds": 2,
+        "AlarmCheckSeconds": 1,
+        "ErrorAlarms": ErrorAlarmSettings(Enabled=True),
+        "AutoScaling": AutoScalingSettings(),
+        "Polling": PollingSettings(InitialSeconds=1, MaxSeconds=2, TimeoutSeconds=60),
+        "Names": DeployNames(
+            Model=f"{endpoint}-v2-{serial}",
+            CanaryConfig=f"{endpoint}-canary-{serial}",
+            FinalConfig=f"{endpoint}-final-{serial}",
+            CanaryVariant="Canary",
+            Variant="AllTraffic",
+            AlarmPrefix=f"{endpoint}-canary-{serial}",
+        ),
+    }
+    fields.update(changes)
+    return ExecutionInput(**fields)
+
+
 class Deploys:
     """The state machine on the emulator, and what a test needs around it."""
 
     def __init__(self, aws: Callable[[str], Any], emulator: Emulator) -> None:
-        emulator.set_timings(EmulatorTimings(create_seconds=0.2, update_seconds=0.2))
+        emulator.set_timings(EmulatorTimings(create_seconds=0.2, update_seconds=0.2, retry_scale=0.01))
         self.sm = aws("sagemaker")
         self.cw = aws("cloudwatch")
         self.scaling = aws("application-autoscaling")
@@ -171,31 +199,8 @@ class Deploys:
     # -- the deploy -----------------------------------------------------------------------------
 
     def document(self, **changes: Any) -> ExecutionInput:
-        """A deploy of ``repo/model:v2`` with test-sized timings; ``changes`` override fields."""
-        serial = next(_serial)
-        fields: dict[str, Any] = {
-            "EndpointName": self.endpoint,
-            "ExecutionRoleArn": MODEL_ROLE,
-            "Container": ContainerSpec(Image="repo/model:v2", ModelDataUrl="s3://bucket/model.tar.gz"),
-            "InstanceCount": 1,
-            "CanaryInstanceCount": 1,
-            "CanaryWeights": [20],
-            "BakeSeconds": 2,
-            "AlarmCheckSeconds": 1,
-            "ErrorAlarms": ErrorAlarmSettings(Enabled=True),
-            "AutoScaling": AutoScalingSettings(),
-            "Polling": PollingSettings(InitialSeconds=1, MaxSeconds=2),
-            "Names": DeployNames(
-                Model=f"ep-v2-{serial}",
-                CanaryConfig=f"ep-canary-{serial}",
-                FinalConfig=f"ep-final-{serial}",
-                CanaryVariant="Canary",
-                Variant="AllTraffic",
-                AlarmPrefix=f"ep-canary-{serial}",
-            ),
-        }
-        fields.update(changes)
-        return ExecutionInput(**fields)
+        """A deploy of ``repo/model:v2`` to this endpoint (see :func:`make_document`)."""
+        return make_document(self.endpoint, **changes)
 
     def start(self, document: ExecutionInput) -> str:
         """Start an execution; its ARN."""
@@ -270,7 +275,7 @@ class Deploys:
         return {a["AlarmName"] for a in self.cw.describe_alarms()["MetricAlarms"]}
 
     def assert_no_leftovers(self, document: ExecutionInput) -> None:
-        """SPEC §3 'No leftovers': no canary alarms, no canary config."""
+        """No leftovers (docs/state-machine.md): no canary alarms, no canary config."""
         names = document.Names
         assert not {a for a in self.alarms() if a.startswith(names.AlarmPrefix)}
         assert names.CanaryConfig not in self.configs()

@@ -13,6 +13,7 @@ import pytest
 from canary.errors import ConfigurationError
 from canary.execution_input import SCHEMA_PATH, ExecutionInput, json_schema
 from canary.statemachine import check_state_machine, ensure_state_machine, load_definition
+from scripts.gen_statemachine import SOURCE as SOURCE_PATH
 from tests.statemachine.conftest import ROLE
 
 THROTTLING = {
@@ -70,7 +71,8 @@ def test_schema_requires_every_field_the_machine_reads_except_the_optional_ones(
     [
         ({"CanaryWeights": [50, 20]}, "strictly increasing"),
         ({"CanaryWeights": [20, 100]}, "0 < w < 100"),
-        ({"BakeSeconds": 1200, "AlarmCheckSeconds": 1}, "at least 2"),
+        ({"BakeSeconds": 86400, "AlarmCheckSeconds": 1}, "history events, more than the 25,000"),
+        ({"CanaryWeights": [10, 20, 30, 40], "BakeSeconds": 172800, "AlarmCheckSeconds": 3600}, "limit"),
         ({"Polling": {"InitialSeconds": 30, "MaxSeconds": 10}}, "MaxSeconds"),
     ],
 )
@@ -79,16 +81,106 @@ def test_input_the_machine_cannot_run_is_refused(changes: dict[str, Any], messag
         ExecutionInput.model_validate(_minimal_document() | changes)
 
 
-def test_definition_avoids_what_moto_or_aws_evaluate_differently() -> None:
-    """MOTO-NOTES.md: no `$.a[0].b`, JSONata, Assign or `$$.State.RetryCount`; integer waits."""
-    text = load_definition()
-    assert not re.search(r"\$[.\w]*\[\d+\]", text)
-    assert "JSONata" not in text
-    assert "RetryCount" not in text
+JSONATA = re.compile(r"\{%.*%\}", re.DOTALL)
+JSONPATH_FIELDS = {"Parameters", "ResultSelector", "ResultPath", "InputPath", "OutputPath", "ItemsPath"}
+
+
+def test_definition_is_jsonata_throughout_with_state_in_variables() -> None:
+    """Transforming data with JSONata (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html):
+    no JSONPath field anywhere, no `.$` key, every Wait's Seconds one variable the follower can read
+    from the history's assignedVariables (docs/state-machine.md, "Waits")."""
+    definition = json.loads(load_definition())
+    assert definition["QueryLanguage"] == "JSONata"
+    assert isinstance(definition["TimeoutSeconds"], int)
     for name, state in _all_states():
-        assert "Assign" not in state, name
+        assert not JSONPATH_FIELDS & set(state), name
+        assert "QueryLanguage" not in state, f"{name}: one query language"
         if state["Type"] == "Wait":
-            assert "SecondsPath" in state or isinstance(state.get("Seconds"), int), name
+            assert re.fullmatch(r"\{% \$[a-zA-Z]+(\.[a-zA-Z]+)* %\}", state["Seconds"]), name
+    assert not re.search(r'"[A-Za-z]+\.\$"', load_definition()), "JSONPath .$ keys"
+
+
+def test_the_source_is_within_its_size_targets_and_writes_each_retry_policy_once() -> None:
+    source = SOURCE_PATH.read_text()
+    assert len(source.splitlines()) <= 1200
+    assert len(_all_states()) <= 60
+    assert source.count("- SageMaker.ThrottlingException") == 1, "the throttling retrier is written once"
+    assert source.count("IntervalSeconds") == 2, "two retry policies, each once"
+    assert source.count("Type: Wait") == 4, "the hold, the endpoint wait, the bake wait, the quiet bake"
+
+
+def test_the_deployed_json_is_built_from_the_yaml_source() -> None:
+    """`python scripts/gen_statemachine.py` rebuilds it; `make lint` runs the same check."""
+    from scripts.gen_statemachine import build
+
+    assert build(SOURCE_PATH.read_text()) == load_definition()
+
+
+def _members(shape: str) -> set[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return set(model.shape_for(shape).members)
+
+
+def _carried(kind: str) -> set[str]:
+    plan = json.loads(load_definition())["States"]["ReadScalingPolicies"]["Assign"]["plan"]
+    lists = re.findall(r"\$pick\(\$(\w+(?:\.\w+)?), \[([^]]*)\]\)", plan)
+    return {field.strip('" ') for source, fields in lists if source == kind for field in fields.split(",")}
+
+
+# What a deploy sets itself, what it refuses, and what describes the model rather than its setting.
+SET_BY_THE_DEPLOY = {
+    "VariantName",
+    "ModelName",
+    "InstanceType",
+    "InitialInstanceCount",
+    "InitialVariantWeight",
+}
+REFUSED = {
+    "ServerlessConfig",
+    "InstancePools",
+    "ShadowProductionVariants",
+    "Containers",
+    "InferenceExecutionConfig",
+}
+THE_MODEL_ITSELF = {
+    "Image", "ModelDataUrl", "ModelDataSource", "AdditionalModelDataSources", "Environment",
+    "ModelPackageName", "InferenceSpecificationName", "ContainerHostname",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "shape", "handled"),
+    [
+        ("v", "ProductionVariant", SET_BY_THE_DEPLOY | REFUSED),
+        (
+            "config",
+            "CreateEndpointConfigInput",
+            {"EndpointConfigName", "ProductionVariants", "Tags"} | REFUSED,
+        ),
+        (
+            "model",
+            "CreateModelInput",
+            {"ModelName", "PrimaryContainer", "ExecutionRoleArn", "Tags"} | REFUSED,
+        ),
+        ("model.PrimaryContainer", "ContainerDefinition", THE_MODEL_ITSELF),
+    ],
+)
+def test_every_setting_the_api_has_is_carried_or_deliberately_set_or_refused(
+    kind: str, shape: str, handled: set[str]
+) -> None:
+    """A member SageMaker adds to its API (botocore's model) fails this until the plan carries it."""
+    carried = _carried(kind)
+    assert carried
+    assert carried | (handled & _members(shape)) == _members(shape)
+    assert not carried & handled
+
+
+def test_no_choice_state_assigns_at_state_level() -> None:
+    """AWS applies a Choice state's own Assign whichever rule matches (state-choice.html, "Choice
+    Rules (JSONata)"); the emulator applied it only on the Default (docs/emulator.md). Rules assign."""
+    assert [name for name, state in _all_states() if state["Type"] == "Choice" and "Assign" in state] == []
 
 
 def test_every_choice_has_a_default() -> None:
@@ -111,14 +203,12 @@ def test_every_task_uses_documented_aws_sdk_names_retries_throttling_and_project
         retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
         assert retried >= THROTTLING, name
         assert all(r.get("JitterStrategy") == "FULL" and r["BackoffRate"] >= 2 for r in state["Retry"]), name
-        if state.get("ResultPath") is not None:
-            assert "ResultSelector" in state, f"{name}: raw results must not flow on"
     assert services == {"sagemaker", "cloudwatch", "applicationautoscaling"}
 
 
 def test_policy_applied_after_promotion_is_named_as_the_seed_learned() -> None:
     puts = [s for _, s in _all_states() if s.get("Resource", "").endswith(":putScalingPolicy")]
-    named = [s["Parameters"].get("PolicyName") for s in puts if "PolicyName" in s["Parameters"]]
+    named = [s["Arguments"].get("PolicyName") for s in puts if isinstance(s["Arguments"], dict)]
     assert named
     assert set(named) == {"SageMakerEndpointInvocationScalingPolicy"}
 

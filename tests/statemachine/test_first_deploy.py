@@ -1,4 +1,4 @@
-"""First deploy: the endpoint does not exist yet (SPEC §1 step 1, §3)."""
+"""First deploy: the endpoint does not exist yet (docs/state-machine.md, "First deploy")."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_first_deploy_without_instance_type_fails_before_creating_anything(deplo
 
 
 def test_failed_create_ends_create_failed_with_the_reason_and_leaves_nothing(deploys: Deploys) -> None:
-    """SPEC §3: a failed create ends `Failed`; the image tagged `broken` fails its health check (SPEC §5)."""
+    """A failed create ends `Failed`; the image tagged `broken` fails its health check (docs/emulator.md)."""
     document = deploys.document(
         InstanceType="ml.m5.large", Container=ContainerSpec(Image="repo/model:broken")
     )
@@ -94,6 +94,6 @@ def test_a_missing_endpoint_is_known_from_the_first_read_without_retrying(deploy
     assert entered[entered.index("ReadEndpoint") :][:3] == [
         "ReadEndpoint",
         "IsFirstDeploy",
-        "CreateModelFirst",
+        "CreateModel",
     ]
     assert "ReadEndpointAgain" not in entered

@@ -13,14 +13,15 @@ from tests.statemachine.conftest import DIMENSION, Deploys, Outcome
 pytestmark = pytest.mark.execution
 
 FIXED_TRANSITIONS = 22
-"""States a canary deploy enters outside its loops (input check, start hold, reads, plan, create, canary,
-alarms, promote, cleanup)."""
+"""States a canary deploy enters outside its loops: input check, start hold, seven reads, two checks,
+the model and canary config, the canary update, two alarms, the final config, the promotion and
+two deletes, Deployed."""
 
-STANDARD_DEPLOY_BUDGET = 165
+STANDARD_DEPLOY_BUDGET = 145
 """Transitions of a standard deploy: one 20 % step, a 20-minute bake checked every 60 s, two endpoint
-updates of ~8 minutes each. 22 fixed + 21 checks x 3 (check, verdict, wait) + 2 updates x ~10 polls
-x <= 4 (wait, describe, choice, sometimes a longer wait) = 165. At $0.025 per 1,000 transitions that is
-$0.004 a deploy, and a history of ~350 events (the 25,000-event limit is far away)."""
+updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 22 fixed + 21 checks x 2 (check,
+verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 144. At
+$0.025 per 1,000 transitions that is $0.004 a deploy."""
 
 
 def _weights(deploys: Deploys) -> dict[str, tuple[float, int]]:
@@ -109,22 +110,22 @@ def test_multi_step_canary_shifts_weights_without_new_instances_then_promotes(de
 
 
 def test_standard_deploy_stays_within_the_transition_budget(deploys: Deploys) -> None:
-    """Transitions = state entries in GetExecutionHistory (each billed). The loops cost exactly 3 per
-    alarm check and 3 per poll (+1 when the wait grows); the rest is fixed."""
+    """Transitions = state entries in GetExecutionHistory (each billed). The loops cost exactly 2 per
+    alarm check plus the wait between two checks, and 3 per endpoint poll; the rest is fixed."""
     deploys.existing_endpoint()
     document = deploys.document(BakeSeconds=3, AlarmCheckSeconds=1)
     outcome = deploys.run(document)
     assert outcome.status == "SUCCEEDED"
     entered = outcome.entered()
     checks = entered.count("CheckAlarms")
-    polls = entered.count("CanaryDescribe") + entered.count("PromoteDescribe")
-    growth = sum(
-        entered.count(s) for s in ("CanaryGrow", "CanaryWaitLonger", "PromoteGrow", "PromoteWaitLonger")
-    )
     assert checks == 4, "checks at 0, 1, 2 and 3 s"
-    fixed = len(entered) - 3 * checks - 3 * polls - growth
+    assert entered.count("BakeVerdict") == checks
+    assert entered.count("Bake") == checks - 1
+    polls = entered.count("DescribeEndpoint")
+    assert entered.count("WaitForEndpoint") == entered.count("EndpointSettled") == polls
+    fixed = len(entered) - (3 * checks - 1) - 3 * polls
     assert fixed <= FIXED_TRANSITIONS, entered
-    standard = FIXED_TRANSITIONS + 3 * 21 + 2 * 10 * 4
+    standard = FIXED_TRANSITIONS + 2 * 21 + 20 + 2 * 10 * 3
     assert standard <= STANDARD_DEPLOY_BUDGET
 
 

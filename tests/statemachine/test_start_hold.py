@@ -53,6 +53,6 @@ def test_a_hold_that_is_not_a_non_negative_number_is_refused_before_anything(
     started = deploys.sfn.start_execution(stateMachineArn=deploys.machine, input=json.dumps(document))
     outcome = deploys.finish(started["executionArn"])
     assert (outcome.status, outcome.error) == ("FAILED", "Canary.InvalidInput")
-    assert outcome.entered() == ["ValidateInput", "InvalidInput"]
+    assert outcome.entered() == ["ValidateInput", "Failed"]
     assert deploys.models() == {"ep-v1"}
     assert deploys.configs() == {original}
