@@ -38,11 +38,13 @@ PREFIXED_KINDS = {
     "CreateAndRemoveTheDeploysEndpointConfigs": {"endpoint-config"},
     "CreateAndRemoveTheDeploysModel": {"model"},
     "CanaryErrorAlarms": {"alarm"},
+    "TagTheDeploysModelAndConfigsAsTheCurrentOnes": {"model", "endpoint-config"},
     "PreflightReadOfTheEndpoint": {"endpoint"},
 }
 """Per statement Sid, the resource kinds whose names start with the endpoint's (names.py): every
-resource a deploy creates or deletes, and the endpoint itself. The endpoint config the endpoint is on
-before the deploy can have any name (it is read and rolled back to), so it stays ``*``."""
+resource a deploy creates, tags or deletes, and the endpoint itself. The endpoint config and model the
+endpoint is on before the deploy can have any name (they are read, carried over and rolled back to),
+so reads of them stay ``*``."""
 
 _ARN = re.compile(r"^arn:aws:(?P<service>[a-z-]+):\*:\*:(?P<kind>[A-Za-z-]+)(?P<sep>[/:])(?P<name>.+)$")
 

@@ -46,6 +46,8 @@ IAM_PREFIX = {
 """aws-sdk service name in a Task Resource → IAM service prefix."""
 REQUIRED_FOR = {
     "iam:PassRole": "sagemaker:CreateModel",
+    # CreateModel and CreateEndpointConfig with Tags need AddTags on what they create.
+    "sagemaker:AddTags": "sagemaker:CreateModel",
     "iam:CreateServiceLinkedRole": "application-autoscaling:RegisterScalableTarget",
 }
 NO_RESOURCE_LEVEL = {
@@ -291,13 +293,14 @@ def test_template_policies_are_the_shipped_ones_bound_to_the_stack(resource: str
 
 
 def _names_a_deploy_owns(arn: str, actions: set[str]) -> bool:
-    """Resources named after the endpoint (names.py): the endpoint, its models, the configs and alarms a
-    deploy creates or deletes. The config the endpoint is on before the deploy can have any name."""
+    """Resources named after the endpoint (names.py): the endpoint, the models, configs and alarms a
+    deploy creates, tags or deletes. The config and model the endpoint is on before the deploy can
+    have any name (they are read, carried over and rolled back to)."""
     kind = re.search(r":(endpoint-config|endpoint|model|alarm)[/:]", arn)
     if kind is None:
         return False
-    if kind[1] == "endpoint-config":
-        return all(a.split(":")[1].startswith(("Create", "Delete")) for a in actions)
+    if kind[1] in {"endpoint-config", "model"}:
+        return all(a.split(":")[1].startswith(("Create", "Delete", "AddTags")) for a in actions)
     return True
 
 
