@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from canary.deploy import Deployment, launch, make_clients, prepare
+from canary.clients import make_clients
+from canary.deploy import Deployment, launch, prepare
 from canary.names import RunContext
 from canary.settings import Settings, settings_from_inputs
 from canary.statemachine import ensure_state_machine
