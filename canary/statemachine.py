@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from canary.aws import error_code
 from canary.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def check_state_machine(sfn: SFNClient, arn: str) -> None:
     try:
         described = sfn.describe_state_machine(stateMachineArn=arn)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
+        code = error_code(error)
         if code in {"StateMachineDoesNotExist", "InvalidArn"}:
             raise ConfigurationError(
                 f"state-machine-arn: {arn} does not exist ({code}): check the ARN and region, "
