@@ -67,8 +67,8 @@ def _follow(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from canary.action import Cancellation
-    from canary.deploy import console_url
+    from canary.aws import console_url
+    from canary.cancellation import Cancellation
     from canary.follow import Follower, FollowTimeout
     from canary.github import Runner
     from canary.outcome import classify

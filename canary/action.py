@@ -1,70 +1,77 @@
 """The GitHub Action's runtime: settings, state machine, start or attach, follow, outcome.
 
-``main()`` is what ``entrypoint.py`` runs (and ``python -m canary deploy``, and the demo):
+``main()`` is what ``entrypoint.py`` runs (and ``python -m canary deploy``, and the demo)::
+
+    INPUT_* ─► Settings ─► AWS_* checked ─► prepare ─► (dry run: plan) ─► launch ─► follow ─► outcome
+               settings    aws_environment    deploy      dry_run            deploy     follow     outcome
+                                                                                        render     render
 
 1. inputs → :class:`canary.settings.Settings`; invalid → one ``::error title=Invalid input::`` listing
-   every problem, exit 2, no AWS call at all;
+   every problem, exit 2, no AWS call at all; a malformed ``AWS_*`` variable (or
+   ``CANARY_START_HOLD_SECONDS``) → ``Invalid configuration``, exit 2, no AWS call;
 2. read-only preflight (:func:`canary.deploy.prepare`): state machine, running deploys of this
    endpoint (attach to the same artifact, wait for another), endpoint checks; a configuration error
    exits 2 with nothing created; ``dry-run`` prints the plan here and exits 0;
 3. :func:`canary.deploy.launch`: ensure the state machine, start (or attach);
 4. follow the history until it closes, ``timeout-minutes`` passes (outcome ``timed-out``: the
    execution goes on) or the job is cancelled (SIGINT/SIGTERM, ``on-cancel``);
-5. outputs and step summary — written on every path — and the exit status (SPEC §2).
+5. outputs and step summary — written on every path — and the exit status (docs/design.md).
+
+Every exception that ends a run is reported through one table, :data:`canary.failures.FAILURES`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import queue
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from canary.deploy import (
-    Cancelled,
-    Clients,
-    Deployment,
-    console_url,
-    describe_endpoint,
-    launch,
-    make_clients,
-    plan_lines,
-    prepare,
+from canary.aws import TERMINAL_EVENT_STATUS, console_url
+from canary.aws_environment import aws_environment_problems
+from canary.cancellation import (
+    CANCEL_BUDGET_SECONDS,
+    Abandoned,
+    Cancellation,
+    bounded,
+    follow_in_background,
 )
-from canary.errors import ConcurrentDeployError, ConfigurationError, InvalidInputError
+from canary.clients import Clients, make_clients
+from canary.deploy import Deployment, launch, prepare
+from canary.dry_run import plan_lines
+from canary.endpoint import describe_endpoint
+from canary.errors import Cancelled, ConfigurationError
+from canary.failures import REPORTED, failure_of
 from canary.github import Runner
 from canary.names import RunContext
-from canary.outcome import Outcome, classify
+from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, ReportedOutcome, classify
+from canary.race import start_hold_seconds
 from canary.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
 
     from canary.follow import HistoryEvent
+    from canary.render import Renderer
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INVALID = 2
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "Action",
+    "Cancellation",
+    "Report",
+    "follow_in_background",
+    "main",
+]
+
 FINAL_READ_SECONDS = 15.0
 """Time allowed for the closing DescribeExecution/DescribeEndpoint after following ends."""
-CANCEL_BUDGET_SECONDS = 5.0
-"""What the cancellation path may spend from the first signal: the runner sends SIGTERM 7.5 s after
-SIGINT, then kills the container."""
-CANCEL_RESERVE_SECONDS = 0.5
-"""Kept back from the budget for the outcome, the summary and the exit."""
-STOP_POLL_SECONDS = 0.1
-"""How often the main thread, waiting on a call in a worker thread, looks at the cancellation flag."""
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -73,7 +80,7 @@ class Report:
 
     execution_arn: str = ""
     status: str = ""
-    outcome: str = ""
+    outcome: ReportedOutcome = ""
     model_name: str = ""
     endpoint_config_name: str = ""
     region: str = ""
@@ -96,133 +103,14 @@ class Report:
         }
 
 
-class Cancellation:
-    """SIGINT/SIGTERM → a flag the loops watch; the first signal is remembered, later ones ignored."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.signal_name: str | None = None
-        self.at: float | None = None
-
-    @property
-    def deadline(self) -> float | None:
-        """``time.time()`` by which the way out must be done (None: not cancelled)."""
-        if self.at is None:
-            return None
-        return self.at + CANCEL_BUDGET_SECONDS - CANCEL_RESERVE_SECONDS
-
-    def _handle(self, signum: int, _frame: FrameType | None) -> None:
-        if not self.event.is_set():
-            self.signal_name = signal.Signals(signum).name
-            self.at = time.time()
-        self.event.set()
-
-    def install(self) -> Callable[[], None]:
-        """Handle SIGINT and SIGTERM (main thread only); returns a function restoring the previous ones."""
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
-
-
-class Abandoned(Exception):
-    """A call made in a worker thread did not end in time; it is left to end (or hang) on its own."""
-
-
-def bounded(call: Callable[[], T], seconds: float, cancellation: Cancellation) -> T:
-    """``call()`` in a daemon thread: its result (or exception), waited for ``seconds`` at most.
-
-    Once the job is cancelled (now or while waiting), the wait also ends at the cancellation's
-    :attr:`~Cancellation.deadline`. Raises :class:`Abandoned` when the wait ends first: the thread
-    is left behind (a daemon: it does not hold up the exit).
-    """
-    if cancellation.deadline is not None and time.time() >= cancellation.deadline:
-        raise Abandoned  # not even started: no request leaves after the budget
-    box: list[tuple[bool, Any]] = []
-
-    def target() -> None:
-        try:
-            box.append((True, call()))
-        except BaseException as error:  # handed over to the waiting thread
-            box.append((False, error))
-
-    thread = threading.Thread(target=target, name="canary-aws-call", daemon=True)
-    thread.start()
-    until = time.time() + seconds
-    while thread.is_alive():
-        limit = until if cancellation.deadline is None else min(until, cancellation.deadline)
-        remaining = limit - time.time()
-        if remaining <= 0:
-            break
-        thread.join(min(remaining, STOP_POLL_SECONDS))
-    if not box:
-        raise Abandoned
-    ok, value = box[0]
-    if not ok:
-        raise value
-    return cast("T", value)
-
-
-_END = object()
-
-
-def follow_in_background(follower: Any, *, deadline: float, stop: threading.Event) -> Iterator[HistoryEvent]:
-    """``follower.events(deadline, stop)`` read by a worker thread, yielded here.
-
-    Returns as soon as ``stop`` is set, even while a request of the follower is in flight (a hanging
-    AWS would otherwise hold the caller for the client's read timeout): events already read are
-    yielded first, the worker is left behind. Errors of the follower (:class:`FollowTimeout`, AWS
-    errors) are raised here.
-    """
-    received: queue.Queue[object] = queue.Queue()
-
-    def pump() -> None:
-        try:
-            for event in follower.events(deadline=deadline, stop=stop):
-                received.put(event)
-        except BaseException as error:  # handed over to the reading thread
-            received.put(error)
-        else:
-            received.put(_END)
-
-    threading.Thread(target=pump, name="canary-follow", daemon=True).start()
-    while True:
-        try:
-            item = received.get(timeout=STOP_POLL_SECONDS) if not stop.is_set() else received.get_nowait()
-        except queue.Empty:
-            if stop.is_set():
-                return
-            continue
-        if item is _END:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield cast("HistoryEvent", item)
-
-
 def _terminal_description(event: HistoryEvent | None) -> dict[str, Any] | None:
     """DescribeExecution's status fields as the closing history event gives them (None: not closed)."""
     if event is None or not event.terminal:
         return None
-    status = {
-        "ExecutionSucceeded": "SUCCEEDED",
-        "ExecutionFailed": "FAILED",
-        "ExecutionAborted": "ABORTED",
-        "ExecutionTimedOut": "TIMED_OUT",
-    }[event.type]
     return {
-        "status": status,
+        "status": TERMINAL_EVENT_STATUS[event.type],
         **{k: event.details[k] for k in ("error", "cause", "output") if k in event.details},
     }
-
-
-def _say(runner: Runner) -> Callable[[str], None]:
-    return runner.line
 
 
 def _final_endpoint(
@@ -258,41 +146,40 @@ class Action:
 
     def run(self, load: Callable[[], Settings] = load_settings) -> int:
         """Run every phase; returns the exit status."""
+        settings: Settings | None = None
         try:
             settings = load()
-        except InvalidInputError as error:
-            self.runner.error("\n".join(error.problems), title="Invalid input")
-            self._finish(None)
-            return EXIT_INVALID
-        try:
             return self._run(settings)
-        except (ClientError, BotoCoreError) as error:
-            self.report.outcome = self.report.outcome or "failed"
-            self.runner.error(f"AWS error: {error}", title="AWS error")
-            if self.report.execution_arn:
-                _follow_instructions(self.runner, self.report.execution_arn)
-            return EXIT_FAILED
+        except REPORTED as error:
+            return self._fail(error)
         finally:
             self._finish(settings)
 
-    def _not_started(self, error: ConcurrentDeployError | Cancelled) -> int:
-        """Report a deploy that ended before its execution started; returns the exit status."""
-        if isinstance(error, ConcurrentDeployError):
-            self.runner.error(str(error), title="Another deploy is running")
-            self.report.outcome = "timed-out"
+    def _fail(self, error: BaseException) -> int:
+        """Report ``error`` by its row of :data:`canary.failures.FAILURES`; returns the exit status."""
+        failure = failure_of(error)
+        text = failure.text(error)
+        if failure.title is None:
+            self.runner.line(text)
         else:
-            self.runner.line("cancelled before any execution was started: nothing was changed")
-            self.report.outcome = "cancelled"
-        return EXIT_FAILED
+            self.runner.error(text, title=failure.title)
+        self.report.outcome = self.report.outcome or failure.outcome
+        if failure.follow_hint and self.report.execution_arn:
+            _follow_instructions(self.runner, self.report.execution_arn)
+        return failure.exit_code
 
     def _run(self, settings: Settings) -> int:
         self.report.region = settings.aws_region
+        problems = aws_environment_problems(self.env)
+        if problems:
+            raise ConfigurationError("\n".join(problems))
+        hold = start_hold_seconds(self.env)
         run = RunContext.from_env(self.env)
         deadline = self.started + settings.timeout_seconds
         stop = self.cancellation.event
-        say = _say(self.runner)
+        say = self.runner.line
+        clients = make_clients(settings.aws_region)
         try:
-            clients = make_clients(settings.aws_region)
             prepared = bounded(
                 lambda: prepare(
                     clients,
@@ -302,28 +189,16 @@ class Action:
                     stop=stop,
                     say=say,
                     wait=not settings.dry_run,
+                    hold=hold,
                 ),
                 math.inf,
                 self.cancellation,
             )
         except Abandoned:
-            self.runner.line(
+            raise Cancelled(
                 "cancelled while AWS had not answered a read, before any execution was started: "
                 "nothing was changed"
-            )
-            self.report.outcome = "cancelled"
-            return EXIT_FAILED
-        except ConfigurationError as error:
-            self.runner.error(str(error), title="Invalid configuration")
-            return EXIT_INVALID
-        except NoCredentialsError:
-            self.runner.error(
-                "no AWS credentials: run aws-actions/configure-aws-credentials before this step",
-                title="Invalid configuration",
-            )
-            return EXIT_INVALID
-        except (ConcurrentDeployError, Cancelled) as error:
-            return self._not_started(error)
+            ) from None
         names = prepared.execution_input.Names
         self.report.model_name = names.Model
         if prepared.attach_to is not None and prepared.attach_to.names is not None:
@@ -344,19 +219,12 @@ class Action:
                 self.cancellation,
             )
         except Abandoned:
-            self.report.outcome = "cancelled"
-            self.runner.line(
+            raise Cancelled(
                 "cancelled while the start was still waiting for AWS (state machine, StartExecution or "
                 "the race check): an execution of this deploy may have started and would go on; look for "
                 "it among the executions of state machine "
                 f"{settings.state_machine_arn or settings.state_machine_name} in the Step Functions console"
-            )
-            return EXIT_FAILED
-        except ConfigurationError as error:
-            self.runner.error(str(error), title="Invalid configuration")
-            return EXIT_INVALID
-        except (ConcurrentDeployError, Cancelled) as error:
-            return self._not_started(error)
+            ) from None
         self.report.execution_arn = deployment.execution_arn
         if deployment.names is not None:
             self.report.model_name = deployment.names.Model
@@ -373,7 +241,7 @@ class Action:
         settings: Settings,
         deployment: Deployment,
         *,
-        renderer: Any,
+        renderer: Renderer,
         deadline: float,
         run: RunContext,
     ) -> int:
@@ -429,7 +297,12 @@ class Action:
         return outcome.exit_code
 
     def _cancelled(
-        self, clients: Clients, settings: Settings, deployment: Deployment, renderer: Any, run: RunContext
+        self,
+        clients: Clients,
+        settings: Settings,
+        deployment: Deployment,
+        renderer: Renderer,
+        run: RunContext,
     ) -> int:
         """The way out of a cancelled job, within :data:`CANCEL_BUDGET_SECONDS` of the first signal.
 
@@ -509,7 +382,7 @@ class Action:
 
     # -- outputs -----------------------------------------------------------------------------------
 
-    def _summary(self, settings: Settings, outcome: Outcome, renderer: Any) -> None:
+    def _summary(self, settings: Settings, outcome: Outcome, renderer: Renderer) -> None:
         from canary.render import summary_markdown
 
         markdown = summary_markdown(

@@ -39,3 +39,14 @@ class ConcurrentDeployError(CanaryError):
     """Another artifact is being deployed to the endpoint and did not finish in time."""
 
     exit_code = 1
+
+
+class Cancelled(CanaryError):
+    """The job was cancelled before an execution was started or attached."""
+
+    exit_code = 1
+
+    def __init__(
+        self, message: str = "cancelled before any execution was started: nothing was changed"
+    ) -> None:
+        super().__init__(message)

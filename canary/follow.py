@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.config
 from botocore.exceptions import (
@@ -42,6 +42,11 @@ from botocore.exceptions import (
     HTTPClientError,
     IncompleteReadError,
 )
+
+from canary.aws import TERMINAL_EVENT_TYPES, error_code
+
+if TYPE_CHECKING:
+    from types_boto3_stepfunctions.client import SFNClient
 
 FAST_INTERVAL = 0.3
 """Seconds between polls right after a step, or while a task is in flight."""
@@ -64,9 +69,7 @@ WAKE_PAGE = 50
 """Smallest page of the poll that wakes at a Wait's end (larger when that Wait led to more events last
 time): the burst of events that follows a Wait is read in one call, however it branches."""
 
-TERMINAL_EVENTS = frozenset(
-    {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
-)
+TERMINAL_EVENTS = TERMINAL_EVENT_TYPES
 _THROTTLING = frozenset(
     {
         "ThrottlingException",
@@ -154,7 +157,7 @@ class HistoryEvent:
 def is_transient(error: BaseException) -> tuple[bool, bool]:
     """``(transient, throttled)``: whether to retry ``error``, and whether it is throttling."""
     if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         throttled = code in _THROTTLING or status == 429
         return throttled or status >= 500 or code in _RETRYABLE, throttled
@@ -236,7 +239,7 @@ class Follower:
 
     def __init__(
         self,
-        sfn: Any,
+        sfn: SFNClient,
         execution_arn: str,
         *,
         include_data: bool = True,
@@ -491,10 +494,7 @@ class Follower:
                 transient, throttled = is_transient(error)
                 if not transient:
                     raise
-                if (
-                    isinstance(error, ClientError)
-                    and error.response.get("Error", {}).get("Code") == "InvalidToken"
-                ):
+                if isinstance(error, ClientError) and error_code(error) == "InvalidToken":
                     self._token, self._forward = None, False
                 self.transient_errors += 1
                 self.throttled += int(throttled)

@@ -1,6 +1,6 @@
 """What a finished execution means for the deploy, and the job's exit status.
 
-Decision table (SPEC §2, §3):
+Decision table (docs/design.md, "Outcomes and exit status"):
 
 | Step Functions status | error                                      | outcome       | exit |
 |-----------------------|--------------------------------------------|---------------|------|
@@ -26,7 +26,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-OutcomeName = Literal["deployed", "rolled-back", "failed", "timed-out", "cancelled"]
+OutcomeName = Literal["deployed", "rolled-back", "failed", "timed-out", "cancelled", "dry-run"]
+"""The ``outcome`` output's values (``dry-run`` only for a dry run: :func:`classify` never gives it)."""
+ReportedOutcome = OutcomeName | Literal[""]
+"""What the ``outcome`` output holds: "" when the inputs or the configuration are invalid."""
+
+EXIT_OK = 0
+"""Deployed, or a clean dry run."""
+EXIT_FAILED = 1
+"""Rolled back, failed, timed out or cancelled."""
+EXIT_INVALID = 2
+"""Invalid input or configuration: nothing at all was created or changed in AWS."""
 
 ROLLED_BACK_ERRORS = frozenset({"Canary.RolledBack", "Canary.UpdateFailed"})
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
@@ -45,6 +55,7 @@ class Outcome:
     summary: Mapping[str, Any] = field(default_factory=dict)
     """The execution's output document, parsed (empty unless it is a JSON object)."""
     exit_code: int = 1
+    """:data:`EXIT_OK` when deployed, else :data:`EXIT_FAILED`."""
 
     @property
     def succeeded(self) -> bool:
@@ -78,7 +89,7 @@ def classify(description: Mapping[str, Any]) -> Outcome:
     summary = _parse_output(description.get("output"))
     name: OutcomeName
     if status == "SUCCEEDED":
-        return Outcome("deployed", status, None, None, summary, exit_code=0)
+        return Outcome("deployed", status, None, None, summary, exit_code=EXIT_OK)
     if status == "FAILED":
         name = "rolled-back" if error in ROLLED_BACK_ERRORS else "failed"
     elif status in {"TIMED_OUT", "RUNNING"}:
@@ -87,4 +98,4 @@ def classify(description: Mapping[str, Any]) -> Outcome:
         name = "cancelled"
     else:
         name = "failed"
-    return Outcome(name, status, error, cause, summary, exit_code=1)
+    return Outcome(name, status, error, cause, summary, exit_code=EXIT_FAILED)

@@ -5,13 +5,10 @@ A Docker action receives each input as ``INPUT_<NAME>``, the name upper-cased wi
 and an unset optional input as the empty string: empty means "the default" for optional inputs and
 "missing" for required ones.
 
-Every value is parsed here, once, with a message that names the input and says how to fix it:
-
-- booleans: ``true``/``True``/``TRUE``/``false``/``False``/``FALSE`` only — what the Actions
-  toolkit's ``getBooleanInput`` accepts. ``yes``, ``1``, ``on`` are refused rather than guessed.
-- ``model-environment``: one ``KEY=VALUE`` a line; blank lines and lines starting with ``#`` are
-  skipped; keys follow SageMaker's ``[a-zA-Z_][a-zA-Z0-9_]*``; a key given twice is an error.
-- ``alarm-names``: comma or newline separated, blanks dropped, duplicates dropped.
+Every value is parsed here, once (:mod:`canary.parsers`), with a message that names the input and
+says how to fix it. Each default is written once, on its field; an empty input gets it, and a test
+keeps action.yml's ``default:`` values equal to these (tests/action/test_settings_defaults.py).
+Only ``INPUT_*`` variables are read (no field-name lookup: ``DRY_RUN`` is not ``dry-run``).
 
 The CLI (``python -m canary deploy --endpoint-name …``) builds the same model from its flags
 (:func:`settings_from_inputs`) without reading ``INPUT_*``.
@@ -19,17 +16,26 @@ The CLI (``python -m canary deploy --endpoint-name …``) builds the same model 
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
 from canary.execution_input import PollingSettings, plan_problem
+from canary.parsers import (
+    optional_match,
+    parse_bool,
+    parse_decimal,
+    parse_environment,
+    parse_int,
+    parse_names,
+    parse_weights,
+    text_of,
+)
 
 ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 """SageMaker's EndpointName pattern (CreateEndpoint API reference), 63 characters at most."""
@@ -45,10 +51,7 @@ STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateM
 SFN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 """Step Functions state machine and execution names (restricted to what CloudWatch Logs accepts)."""
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-TRUE_VALUES = frozenset({"true", "True", "TRUE"})
-FALSE_VALUES = frozenset({"false", "False", "FALSE"})
 
 INPUT_PREFIX = "INPUT_"
 
@@ -57,149 +60,26 @@ def _alias(name: str) -> str:
     return f"{INPUT_PREFIX}{name.upper()}"
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _optional_match(value: object, pattern: re.Pattern[str], problem: str) -> str | None:
-    """Empty → None; else the text if ``pattern`` matches it, or ValueError("'text' " + problem)."""
-    text = _text(value)
-    if not text:
-        return None
-    if not pattern.match(text):
-        raise ValueError(f"{text!r} {problem}")
-    return text
-
-
-def parse_bool(value: object, default: bool) -> bool:
-    """GitHub's boolean input values (YAML 1.2 core schema); empty is the default."""
-    if isinstance(value, bool):
-        return value
-    text = _text(value)
-    if not text:
-        return default
-    if text in TRUE_VALUES:
-        return True
-    if text in FALSE_VALUES:
-        return False
-    raise ValueError(f"{text!r} is not a boolean: use true or false")
-
-
-def parse_int(value: object, default: int | None, minimum: int = 1, maximum: int | None = None) -> int | None:
-    """A whole number ≥ ``minimum`` (and ≤ ``maximum``); empty is the default."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else _text(value)
-    if not text:
-        return default
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ValueError(f"{text!r} is not a whole number: give an integer ≥ {minimum}")
-    number = int(text)
-    if number < minimum:
-        raise ValueError(f"{number} is too small: give an integer ≥ {minimum}")
-    if maximum is not None and number > maximum:
-        raise ValueError(f"{number} is too large: give an integer between {minimum} and {maximum}")
-    return number
-
-
-def parse_decimal(value: object, default: float | None, *, positive: bool) -> float | None:
-    """A finite decimal number, ≥ 0 (or > 0 when ``positive``); empty is the default."""
-    text = _text(value)
-    if not text:
-        return default
-    bound = "> 0" if positive else "≥ 0"
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number: give a decimal number {bound}, e.g. 2.5") from None
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        raise ValueError(f"{text!r} is out of range: give a decimal number {bound}, e.g. 2.5")
-    return number
-
-
-def parse_weights(value: object) -> list[int]:
-    """``canary-weights``: comma-separated whole percentages, strictly increasing, each 0 < w < 100."""
-    if isinstance(value, list):
-        return [int(item) for item in value]
-    text = _text(value)
-    if not text:
-        return [20]
-    weights: list[int] = []
-    for part in text.split(","):
-        item = part.strip().removesuffix("%").strip()
-        if not re.fullmatch(r"\d+", item):
-            raise ValueError(
-                f"{part.strip()!r} is not a whole percentage: give comma-separated integers, e.g. 10,50"
-            )
-        weight = int(item)
-        if not 0 < weight < 100:
-            raise ValueError(f"{weight} is out of range: each weight must be between 1 and 99 (0 < w < 100)")
-        if weights and weight <= weights[-1]:
-            raise ValueError(
-                f"{weights[-1]} then {weight} is not strictly increasing: "
-                "list the steps in increasing order, e.g. 10,50"
-            )
-        weights.append(weight)
-    return weights
-
-
-def parse_environment(value: object) -> dict[str, str]:
-    """``model-environment``: ``KEY=VALUE`` lines; blank lines and ``#`` comments skipped."""
-    if isinstance(value, dict):
-        return {str(key): str(val) for key, val in value.items()}
-    text = "" if value is None else str(value)
-    environment: dict[str, str] = {}
-    problems: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, val = line.partition("=")
-        key = key.strip()
-        if not sep:
-            problems.append(f"line {number} has no '=': write KEY=VALUE")
-        elif not ENV_KEY.match(key) or len(key) > 1024:
-            problems.append(
-                f"line {number}: {key!r} is not a valid variable name: use letters, digits and _, "
-                "not starting with a digit"
-            )
-        elif key in environment:
-            problems.append(f"line {number}: {key} is set twice: keep one line per variable")
-        elif len(val) > 1024:
-            problems.append(f"line {number}: the value of {key} is longer than 1024 characters")
-        else:
-            environment[key] = val
-    if len(environment) > 100:
-        problems.append(f"{len(environment)} variables: SageMaker allows at most 100")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return environment
-
-
-def parse_names(value: object) -> list[str]:
-    """``alarm-names``: comma or newline separated alarm names."""
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    names = [part.strip() for part in re.split(r"[,\n]", _text(value))]
-    names = [name for name in names if name]
-    for name in names:
-        if len(name) > 255:
-            raise ValueError(
-                f"{name[:40]!r}… is longer than 255 characters: CloudWatch alarm names are ≤ 255"
-            )
-    return list(dict.fromkeys(names))
-
-
 def _validator(parse: Callable[[object], object]) -> Any:
-    return classmethod(lambda cls, value: parse(value))
+    """A before-validator: ``parse(value)``, or the field's own default when that is None (empty)."""
+
+    def validate(cls: type[BaseSettings], value: object, info: ValidationInfo) -> object:
+        parsed = parse(value)
+        if parsed is None and info.field_name is not None:
+            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
+        return parsed
+
+    return classmethod(validate)
 
 
 class Settings(BaseSettings):
-    """Every input of the action (SPEC §2 plus the error-alarm thresholds), parsed and validated."""
+    """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
         case_sensitive=False,
         extra="ignore",
         frozen=True,
-        populate_by_name=True,
+        populate_by_name=False,  # True would also read ENDPOINT_NAME, VERBOSE, … from the environment
         env_ignore_empty=False,
         validate_default=True,
     )
@@ -243,7 +123,7 @@ class Settings(BaseSettings):
     @field_validator("endpoint_name", mode="before")
     @classmethod
     def _endpoint_name(cls, value: object) -> str:
-        text = _text(value)
+        text = text_of(value)
         if not text:
             raise ValueError("is required: the SageMaker endpoint to deploy to")
         if len(text) > 63 or not ENDPOINT_NAME.match(text):
@@ -256,7 +136,7 @@ class Settings(BaseSettings):
     @field_validator("image_uri", mode="before")
     @classmethod
     def _image_uri(cls, value: object) -> str:
-        text = _text(value)
+        text = text_of(value)
         if not text:
             raise ValueError(
                 "is required: the inference image, e.g. 123456789012.dkr.ecr.REGION.amazonaws.com/repo:tag"
@@ -271,7 +151,7 @@ class Settings(BaseSettings):
     @field_validator("execution_role_arn", mode="before")
     @classmethod
     def _execution_role_arn(cls, value: object) -> str:
-        text = _text(value)
+        text = text_of(value)
         if not text:
             raise ValueError("is required: the IAM role SageMaker assumes, arn:aws:iam::ACCOUNT:role/NAME")
         if not ROLE_ARN.match(text):
@@ -283,7 +163,7 @@ class Settings(BaseSettings):
     @field_validator("model_data", mode="before")
     @classmethod
     def _model_data(cls, value: object) -> str | None:
-        text = _text(value)
+        text = text_of(value)
         if not text:
             return None
         if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 1024:
@@ -293,14 +173,14 @@ class Settings(BaseSettings):
     @field_validator("instance_type", mode="before")
     @classmethod
     def _instance_type(cls, value: object) -> str | None:
-        return _optional_match(
+        return optional_match(
             value, INSTANCE_TYPE, "is not a SageMaker instance type: write e.g. ml.m5.large"
         )
 
     @field_validator("state_machine_arn", mode="before")
     @classmethod
     def _state_machine_arn(cls, value: object) -> str | None:
-        return _optional_match(
+        return optional_match(
             value,
             STATE_MACHINE_ARN,
             "is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
@@ -310,7 +190,7 @@ class Settings(BaseSettings):
     @field_validator("state_machine_name", mode="before")
     @classmethod
     def _state_machine_name(cls, value: object) -> str:
-        text = _text(value) or "sagemaker-canary-deploy"
+        text = text_of(value) or str(cls.model_fields["state_machine_name"].default)
         if not SFN_NAME.match(text):
             raise ValueError(
                 f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
@@ -320,14 +200,14 @@ class Settings(BaseSettings):
     @field_validator("state_machine_role_arn", mode="before")
     @classmethod
     def _state_machine_role_arn(cls, value: object) -> str | None:
-        return _optional_match(
+        return optional_match(
             value, ROLE_ARN, "is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME"
         )
 
     @field_validator("execution_name", mode="before")
     @classmethod
     def _execution_name(cls, value: object) -> str | None:
-        return _optional_match(
+        return optional_match(
             value,
             SFN_NAME,
             "is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - "
@@ -337,7 +217,7 @@ class Settings(BaseSettings):
     @field_validator("on_cancel", mode="before")
     @classmethod
     def _on_cancel(cls, value: object) -> str:
-        text = _text(value) or "detach"
+        text = text_of(value) or str(cls.model_fields["on_cancel"].default)
         if text not in {"detach", "stop"}:
             raise ValueError(f"{text!r} is not an option: use detach or stop")
         return text
@@ -345,53 +225,55 @@ class Settings(BaseSettings):
     @field_validator("aws_region", mode="before")
     @classmethod
     def _aws_region(cls, value: object) -> str:
-        text = _text(value) or os.environ.get("AWS_REGION", "") or os.environ.get("AWS_DEFAULT_REGION", "")
-        text = text.strip()
+        text, source = text_of(value), ""
+        for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            if not text:
+                text, source = os.environ.get(variable, "").strip(), f" (from {variable})"
         if not text:
             raise ValueError(
                 "no region: set the aws-region input or AWS_REGION (configure-aws-credentials sets it)"
             )
         if not REGION.match(text):
-            raise ValueError(f"{text!r} is not an AWS region: write e.g. us-east-1")
+            raise ValueError(f"{text!r}{source} is not an AWS region: write e.g. us-east-1")
         return text
 
     # -- numbers and flags ---------------------------------------------------------------------
 
     _instance_count = field_validator("instance_count", "canary_instance_count", mode="before")(
-        _validator(lambda value: parse_int(value, 1))
+        _validator(lambda value: parse_int(value, None))
     )
     _alarm_check_seconds = field_validator("alarm_check_seconds", mode="before")(
-        _validator(lambda value: parse_int(value, 60))
+        _validator(lambda value: parse_int(value, None))
     )
     _threshold_4xx = field_validator("error_alarm_4xx_threshold", mode="before")(
-        _validator(lambda value: parse_int(value, 5))
+        _validator(lambda value: parse_int(value, None))
     )
     _threshold_5xx = field_validator("error_alarm_5xx_threshold", mode="before")(
-        _validator(lambda value: parse_int(value, 1))
+        _validator(lambda value: parse_int(value, None))
     )
     _capacity = field_validator("autoscaling_min_capacity", "autoscaling_max_capacity", mode="before")(
         _validator(lambda value: parse_int(value, None))
     )
     _poll = field_validator("endpoint_poll_seconds", mode="before")(
-        _validator(lambda value: parse_int(value, 10))
+        _validator(lambda value: parse_int(value, None))
     )
     _poll_max = field_validator("endpoint_poll_max_seconds", mode="before")(
-        _validator(lambda value: parse_int(value, 60))
+        _validator(lambda value: parse_int(value, None))
     )
     _target = field_validator("autoscaling_target", mode="before")(
         _validator(lambda value: parse_decimal(value, None, positive=True))
     )
     _wait = field_validator("wait_minutes", mode="before")(
-        _validator(lambda value: parse_decimal(value, 20.0, positive=False))
+        _validator(lambda value: parse_decimal(value, None, positive=False))
     )
     _timeout = field_validator("timeout_minutes", mode="before")(
-        _validator(lambda value: parse_decimal(value, 180.0, positive=True))
+        _validator(lambda value: parse_decimal(value, None, positive=True))
     )
     _error_alarms = field_validator("error_alarms", mode="before")(
-        _validator(lambda value: parse_bool(value, True))
+        _validator(lambda value: parse_bool(value, None))
     )
-    _verbose = field_validator("verbose", mode="before")(_validator(lambda value: parse_bool(value, False)))
-    _dry_run = field_validator("dry_run", mode="before")(_validator(lambda value: parse_bool(value, False)))
+    _verbose = field_validator("verbose", mode="before")(_validator(lambda value: parse_bool(value, None)))
+    _dry_run = field_validator("dry_run", mode="before")(_validator(lambda value: parse_bool(value, None)))
     _weights = field_validator("canary_weights", mode="before")(_validator(parse_weights))
     _environment = field_validator("model_environment", mode="before")(_validator(parse_environment))
     _alarms = field_validator("alarm_names", mode="before")(_validator(parse_names))

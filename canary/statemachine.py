@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from canary.aws import error_code
 from canary.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -52,16 +53,21 @@ def _find(sfn: SFNClient, name: str) -> str | None:
     return None
 
 
-def ensure_state_machine(sfn: SFNClient, name: str, role_arn: str | None) -> EnsuredStateMachine:
+def ensure_state_machine(
+    sfn: SFNClient, name: str, role_arn: str | None, *, found: tuple[str | None, str] | None = None
+) -> EnsuredStateMachine:
     """Create the bundled state machine ``name``, or update it when its definition differs.
 
     Definitions are compared as parsed JSON (formatting does not count). Nothing is written when the
     deployed one is already current. Creating needs ``role_arn``: without it, raise
     :class:`~canary.errors.ConfigurationError`. An update also sets ``role_arn`` when given, else
     keeps the machine's role.
+
+    ``found``: what the caller already read, ``(ARN, deployed definition)`` or ``(None, "")`` when no
+    machine has this name; the machine is then neither listed nor described again.
     """
     definition = load_definition()
-    arn = _find(sfn, name)
+    arn = _find(sfn, name) if found is None else found[0]
     if arn is None:
         if not role_arn:
             raise ConfigurationError(
@@ -73,8 +79,10 @@ def ensure_state_machine(sfn: SFNClient, name: str, role_arn: str | None) -> Ens
             name=name, definition=definition, roleArn=role_arn, type="STANDARD"
         )
         return EnsuredStateMachine(arn=created["stateMachineArn"], action="created")
-    deployed = sfn.describe_state_machine(stateMachineArn=arn)
-    if _parsed(deployed.get("definition", "")) == _parsed(definition):
+    deployed = (
+        sfn.describe_state_machine(stateMachineArn=arn).get("definition", "") if found is None else found[1]
+    )
+    if _parsed(deployed) == _parsed(definition):
         return EnsuredStateMachine(arn=arn, action="unchanged")
     if role_arn:
         sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role_arn)
@@ -92,7 +100,7 @@ def check_state_machine(sfn: SFNClient, arn: str) -> None:
     try:
         described = sfn.describe_state_machine(stateMachineArn=arn)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
+        code = error_code(error)
         if code in {"StateMachineDoesNotExist", "InvalidArn"}:
             raise ConfigurationError(
                 f"state-machine-arn: {arn} does not exist ({code}): check the ARN and region, "

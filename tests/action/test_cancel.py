@@ -1,4 +1,6 @@
-"""Job cancellation mid-bake: the runner sends SIGINT, then SIGTERM 7.5 s later (issue 6 item 3).
+"""Job cancellation mid-bake: the runner sends SIGINT, then SIGTERM 7.5 s later.
+
+docs/design.md, "Guarantees".
 
 https://docs.github.com/en/actions/managing-workflow-runs/canceling-a-workflow — "the runner sends
 SIGINT … waits 7500 milliseconds … then SIGTERM"; a docker action's process receives both.

@@ -1,4 +1,4 @@
-"""Reruns attach; another artifact mid-deploy is waited for, never raced (SPEC §4, issue 6 item 4).
+"""Reruns attach; another artifact mid-deploy is waited for, never raced (docs/design.md, "Guarantees").
 
 StartExecution is idempotent only for the same name and input while the execution runs
 (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html); the
@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
-from canary.deploy import Deployment, launch, make_clients, prepare
+from canary.clients import make_clients
+from canary.deploy import Deployment, launch, prepare
 from canary.names import RunContext
+from canary.race import START_HOLD_ENV, START_HOLD_SECONDS
 from canary.settings import Settings, settings_from_inputs
 from canary.statemachine import ensure_state_machine
 from tests.action.conftest import (
@@ -123,8 +125,11 @@ def _assert_one_deploy_at_a_time(aws: Any, logs: str = "") -> list[dict[str, Any
 def test_two_artifacts_started_at_once_deploy_one_at_a_time(runner: Runner, aws: Any) -> None:
     """Two jobs, no ``concurrency:`` group: whichever way the starts race, one deploy at a time."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])
-    a = runner.start(base_inputs(wait_minutes="0.05"), {"GITHUB_RUN_ID": "111"})
-    b = runner.start(base_inputs(image_uri=OTHER_IMAGE, wait_minutes="0.05"), {"GITHUB_RUN_ID": "222"})
+    hold = {START_HOLD_ENV: str(START_HOLD_SECONDS)}  # the race is judged with the hold AWS gets
+    a = runner.start(base_inputs(wait_minutes="0.05"), {"GITHUB_RUN_ID": "111", **hold})
+    b = runner.start(
+        base_inputs(image_uri=OTHER_IMAGE, wait_minutes="0.05"), {"GITHUB_RUN_ID": "222", **hold}
+    )
     results = [a.wait(180), b.wait(180)]
     assert [r.returncode for r in results] == [0, 0], [r.stdout + r.stderr for r in results]
     stopped = _assert_one_deploy_at_a_time(aws, "\n".join(r.stdout for r in results))

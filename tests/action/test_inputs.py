@@ -1,6 +1,7 @@
 """Bad input and bad configuration: exit 2, one ``::error`` naming the input and the fix, nothing written.
 
-SPEC §2: "2 invalid input or configuration — then nothing at all was created or changed in AWS".
+docs/design.md, "Guarantees": invalid input or configuration exits 2 and nothing at all is created or
+changed in AWS.
 Every case runs ``entrypoint.py`` as the runner does; the recording proxy in front of the emulator
 counts the AWS calls the action made.
 """
@@ -130,14 +131,14 @@ def test_booleans_accept_what_the_actions_toolkit_accepts(value: str, expected: 
 
 
 def test_model_environment_skips_blank_lines_and_comments_and_keeps_equals_in_values() -> None:
-    from canary.settings import parse_environment
+    from canary.parsers import parse_environment
 
     text = "# tuning\nLOG_LEVEL=debug\n\n  OPTS=--a=1 --b=2  \n"
     assert parse_environment(text) == {"LOG_LEVEL": "debug", "OPTS": "--a=1 --b=2"}
 
 
 def test_alarm_names_split_on_commas_and_newlines_without_duplicates() -> None:
-    from canary.settings import parse_names
+    from canary.parsers import parse_names
 
     assert parse_names("a, b\nc,,a\n") == ["a", "b", "c"]
 

@@ -1,7 +1,8 @@
 """Each outcome, end to end: ``entrypoint.py`` run as the runner does, against the emulator.
 
-Exit status and outputs per SPEC §2; outputs and step summary parsed back from the files the runner
-gives. Console link format: the Step Functions console's execution details page.
+Exit status and outputs per docs/design.md, "Outcomes and exit status"; outputs and step summary
+parsed back from the files the runner gives. Console link format: the Step Functions console's
+execution details page.
 """
 
 from __future__ import annotations

@@ -1,0 +1,97 @@
+"""The dry run's output: what a run with these settings would do, one line each.
+
+Made only from what the preflight read (:class:`canary.deploy.Prepared`): a dry run makes the same
+reads as a real run and no write.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from canary.aws import console_url
+from canary.settings import Settings
+
+if TYPE_CHECKING:
+    from canary.deploy import Prepared
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
+    """What a run with these settings would do, one line each (the dry run's output)."""
+    document = prepared.execution_input
+    names = document.Names
+    machine = prepared.machine
+    lines = [f"region {settings.aws_region}"]
+    if not machine.bundled:
+        lines.append(f"state machine: {machine.arn} (given; exists)")
+    elif machine.arn is None:
+        lines.append(
+            f"state machine {settings.state_machine_name}: would be created "
+            f"(role {settings.state_machine_role_arn})"
+        )
+    elif machine.definition_current is False:
+        lines.append(
+            f"state machine {settings.state_machine_name}: exists, definition differs: would be updated"
+        )
+    else:
+        lines.append(f"state machine {settings.state_machine_name}: exists ({machine.arn})")
+    if prepared.attach_to is not None:
+        lines.append(
+            f"execution {prepared.attach_to.name} is already deploying this artifact: would attach to it — "
+            f"{console_url(prepared.attach_to.arn)}"
+        )
+        return lines
+    endpoint = prepared.endpoint
+    if endpoint is not None:
+        lines.append(endpoint.describe())
+    lines.append(
+        f"would start execution {prepared.execution_name} (it holds "
+        f"{document.StartHoldSeconds} s before its first AWS call, while racing starts are checked)"
+    )
+    environment = ", ".join(sorted(document.Container.Environment)) or "none"
+    lines.append(
+        f"would create model {names.Model}: image {document.Container.Image}, "
+        f"model data {document.Container.ModelDataUrl or 'none (in the image)'}, "
+        f"environment keys: {environment}"
+    )
+    bake = document.BakeSeconds
+    first = endpoint is None or not endpoint.exists
+    if first:
+        lines.append(
+            f"first deploy: would create endpoint config {names.FinalConfig} "
+            f"({document.InstanceType} x{document.InstanceCount}) and endpoint {document.EndpointName}"
+        )
+    else:
+        variant = endpoint.variants[0] if endpoint and endpoint.variants else None
+        instance_type = document.InstanceType or (variant.instance_type if variant else None) or "?"
+        old = variant.name if variant else "current"
+        lines.append(
+            f"canary: endpoint config {names.CanaryConfig} = {old} + {names.CanaryVariant} "
+            f"({instance_type} x{document.CanaryInstanceCount})"
+        )
+        alarms = list(document.AlarmNames)
+        if document.ErrorAlarms.Enabled:
+            alarms += [f"{names.AlarmPrefix}-4xx", f"{names.AlarmPrefix}-5xx"]
+        watched = ", ".join(alarms) or "none"
+        for step, weight in enumerate(document.CanaryWeights, start=1):
+            lines.append(
+                f"  step {step}: {weight}% to the canary, bake {_minutes(bake)}, "
+                f"alarms checked every {document.AlarmCheckSeconds}s: {watched}"
+            )
+        original = endpoint.config_name if endpoint else "?"
+        lines.append(
+            f"promote: endpoint config {names.FinalConfig} with only the new model "
+            f"({instance_type} x{document.InstanceCount}); any alarm → roll back to {original}"
+        )
+        lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
+    if document.AutoScaling.Enabled:
+        scaling = document.AutoScaling
+        lines.append(
+            f"auto scaling after promotion: {scaling.MinCapacity}-{scaling.MaxCapacity} instances, "
+            f"target {scaling.TargetValue:g} invocations per instance per minute"
+        )
+    lines.append("dry run: nothing was created or changed")
+    return lines

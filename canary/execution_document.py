@@ -1,0 +1,66 @@
+"""From the settings to what one execution deploys: the artifact and the execution input document.
+
+:func:`build_input` is the one place where inputs become the state machine's input
+(:class:`canary.execution_input.ExecutionInput`, the documented JSON contract): a new input that the
+state machine reads is added to :class:`canary.settings.Settings`, to ``ExecutionInput`` and here.
+"""
+
+from __future__ import annotations
+
+from canary.execution_input import (
+    AutoScalingSettings,
+    ContainerSpec,
+    DeployNames,
+    ErrorAlarmSettings,
+    ExecutionInput,
+    PollingSettings,
+)
+from canary.names import Artifact
+from canary.race import START_HOLD_SECONDS
+from canary.settings import Settings
+
+
+def artifact_of(settings: Settings) -> Artifact:
+    """The artifact these settings deploy."""
+    return Artifact(
+        image=settings.image_uri,
+        model_data=settings.model_data,
+        environment=settings.model_environment,
+        instance_type=settings.instance_type,
+    )
+
+
+def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
+    """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
+    return ExecutionInput(
+        EndpointName=settings.endpoint_name,
+        ExecutionRoleArn=settings.execution_role_arn,
+        Container=ContainerSpec(
+            Image=settings.image_uri,
+            ModelDataUrl=settings.model_data,
+            Environment=dict(settings.model_environment),
+        ),
+        InstanceType=settings.instance_type,
+        InstanceCount=settings.instance_count,
+        CanaryInstanceCount=settings.canary_instance_count,
+        CanaryWeights=list(settings.canary_weights),
+        BakeSeconds=settings.bake_seconds,
+        AlarmCheckSeconds=settings.alarm_check_seconds,
+        AlarmNames=list(settings.alarm_names),
+        ErrorAlarms=ErrorAlarmSettings(
+            Enabled=settings.error_alarms,
+            Threshold4xx=settings.error_alarm_4xx_threshold,
+            Threshold5xx=settings.error_alarm_5xx_threshold,
+        ),
+        AutoScaling=AutoScalingSettings(
+            Enabled=settings.autoscaling_enabled,
+            MinCapacity=settings.autoscaling_min_capacity or settings.instance_count,
+            MaxCapacity=settings.autoscaling_max_capacity or settings.instance_count,
+            TargetValue=settings.autoscaling_target or 100.0,
+        ),
+        Polling=PollingSettings(
+            InitialSeconds=settings.endpoint_poll_seconds, MaxSeconds=settings.endpoint_poll_max_seconds
+        ),
+        StartHoldSeconds=hold,
+        Names=names,
+    )
