@@ -80,6 +80,7 @@ COMMON_INPUTS = {
     "alarm-check-seconds": "2",
     "endpoint-poll-seconds": "1",
     "endpoint-poll-max-seconds": "2",
+    "endpoint-timeout-minutes": "2",
     "state-machine-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-canary-state-machine",
     "timeout-minutes": "5",
 }

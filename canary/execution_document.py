@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from canary.execution_input import (
     AutoScalingSettings,
+    ConfigSettings,
     ContainerSpec,
+    DataCapture,
     DeployNames,
+    EndpointSettings,
     ErrorAlarmSettings,
     ExecutionInput,
-    PollingSettings,
+    VariantSettings,
 )
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
@@ -27,6 +30,24 @@ def artifact_of(settings: Settings) -> Artifact:
         model_data=settings.model_data,
         environment=settings.model_environment,
         instance_type=settings.instance_type,
+    )
+
+
+def endpoint_settings(settings: Settings) -> EndpointSettings:
+    """What the inputs set beside the model; whatever they leave empty is carried over unchanged."""
+    capture = None
+    if settings.data_capture_destination:
+        capture = DataCapture(
+            DestinationS3Uri=settings.data_capture_destination,
+            InitialSamplingPercentage=settings.data_capture_percentage,
+        )
+    return EndpointSettings(
+        Variant=VariantSettings(
+            VolumeSizeInGB=settings.volume_size_gb,
+            ModelDataDownloadTimeoutInSeconds=settings.model_download_timeout_seconds,
+            ContainerStartupHealthCheckTimeoutInSeconds=settings.container_startup_timeout_seconds,
+        ),
+        EndpointConfig=ConfigSettings(DataCaptureConfig=capture),
     )
 
 
@@ -58,9 +79,8 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
             MaxCapacity=settings.autoscaling_max_capacity or settings.instance_count,
             TargetValue=settings.autoscaling_target or 100.0,
         ),
-        Polling=PollingSettings(
-            InitialSeconds=settings.endpoint_poll_seconds, MaxSeconds=settings.endpoint_poll_max_seconds
-        ),
+        Polling=settings.polling,
+        Settings=endpoint_settings(settings),
         StartHoldSeconds=hold,
         Names=names,
     )

@@ -112,6 +112,16 @@ class Settings(BaseSettings):
     execution_name: str | None = Field(default=None, alias=_alias("execution-name"))
     endpoint_poll_seconds: int = Field(default=10, alias=_alias("endpoint-poll-seconds"))
     endpoint_poll_max_seconds: int = Field(default=60, alias=_alias("endpoint-poll-max-seconds"))
+    endpoint_timeout_minutes: int = Field(default=60, alias=_alias("endpoint-timeout-minutes"))
+    volume_size_gb: int | None = Field(default=None, alias=_alias("volume-size-gb"))
+    model_download_timeout_seconds: int | None = Field(
+        default=None, alias=_alias("model-download-timeout-seconds")
+    )
+    container_startup_timeout_seconds: int | None = Field(
+        default=None, alias=_alias("container-startup-timeout-seconds")
+    )
+    data_capture_destination: str | None = Field(default=None, alias=_alias("data-capture-destination"))
+    data_capture_percentage: int = Field(default=100, alias=_alias("data-capture-percentage"))
     timeout_minutes: float = Field(default=180.0, alias=_alias("timeout-minutes"))
     on_cancel: Literal["detach", "stop"] = Field(default="detach", alias=_alias("on-cancel"))
     verbose: bool = Field(default=False, alias=_alias("verbose"))
@@ -168,6 +178,19 @@ class Settings(BaseSettings):
             return None
         if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 1024:
             raise ValueError(f"{text!r} is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)")
+        return text
+
+    @field_validator("data_capture_destination", mode="before")
+    @classmethod
+    def _data_capture_destination(cls, value: object) -> str | None:
+        text = text_of(value)
+        if not text:
+            return None
+        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 512:
+            raise ValueError(
+                f"{text!r} is not an s3:// URI: write s3://BUCKET/PREFIX for the captured requests "
+                "(or leave it empty to keep the endpoint's data capture as it is)"
+            )
         return text
 
     @field_validator("instance_type", mode="before")
@@ -260,6 +283,18 @@ class Settings(BaseSettings):
     _poll_max = field_validator("endpoint_poll_max_seconds", mode="before")(
         _validator(lambda value: parse_int(value, None))
     )
+    _endpoint_timeout = field_validator("endpoint_timeout_minutes", mode="before")(
+        _validator(lambda value: parse_int(value, None, maximum=1440))
+    )
+    _volume = field_validator("volume_size_gb", mode="before")(
+        _validator(lambda value: parse_int(value, None, maximum=512))
+    )
+    _download_timeout = field_validator(
+        "model_download_timeout_seconds", "container_startup_timeout_seconds", mode="before"
+    )(_validator(lambda value: parse_int(value, None, minimum=60, maximum=3600)))
+    _capture_percentage = field_validator("data_capture_percentage", mode="before")(
+        _validator(lambda value: parse_int(value, None, minimum=0, maximum=100))
+    )
     _target = field_validator("autoscaling_target", mode="before")(
         _validator(lambda value: parse_decimal(value, None, positive=True))
     )
@@ -296,9 +331,7 @@ class Settings(BaseSettings):
                 self.bake_seconds,
                 self.alarm_check_seconds,
                 bool(self.alarm_names) or self.error_alarms,
-                PollingSettings(
-                    InitialSeconds=self.endpoint_poll_seconds, MaxSeconds=self.endpoint_poll_max_seconds
-                ),
+                self.polling,
             )
             if problem:
                 problems.append(f"alarm-check-seconds: {problem}")
@@ -339,6 +372,15 @@ class Settings(BaseSettings):
         return self
 
     # -- derived -------------------------------------------------------------------------------
+
+    @property
+    def polling(self) -> PollingSettings:
+        """How the state machine polls an endpoint being created or updated."""
+        return PollingSettings(
+            InitialSeconds=self.endpoint_poll_seconds,
+            MaxSeconds=self.endpoint_poll_max_seconds,
+            TimeoutSeconds=self.endpoint_timeout_minutes * 60,
+        )
 
     @property
     def bake_seconds(self) -> int:

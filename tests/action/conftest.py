@@ -159,6 +159,7 @@ def base_inputs(endpoint: str = "churn-model", **overrides: str) -> dict[str, st
         "alarm_check_seconds": "1",
         "endpoint_poll_seconds": "1",
         "endpoint_poll_max_seconds": "1",
+        "endpoint_timeout_minutes": "1",
         "state_machine_role_arn": SFN_ROLE,
         "timeout_minutes": "3",
     }
