@@ -519,3 +519,45 @@ def test_model_created_by_a_state_machine_keeps_network_isolation(aws: Any) -> N
     assert described(sm.describe_model(ModelName="m"), "ModelArn", "CreationTime") == given
     with pytest.raises(ClientError):
         sm.describe_model(ModelName="other")
+
+
+def test_state_machine_copies_a_described_config_into_a_new_one_member_for_member(aws: Any) -> None:
+    """What a canary deploy does: ``describeEndpointConfig`` as an aws-sdk task, then
+    ``createEndpointConfig`` from ``$states.result`` with only the model names changed. Member names keep
+    their API casing in ``$states.result`` (``VolumeSizeInGB``, ``EnableSSMAccess``), so the copy is
+    the original but for the models. (``$map`` over a one-element array returns the element itself, as
+    JSONata does: the ``[…]`` around it keeps a list.)"""
+    sm = aws("sagemaker")
+    create_models(sm)
+    sm.create_model(ModelName="m-new", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": f"{REPO}:v3"})
+    sm.create_endpoint_config(EndpointConfigName="cfg", **copy.deepcopy(REALTIME_CONFIG))
+    machine = _jsonata(
+        {
+            "Describe": {
+                "Type": "Task",
+                "Resource": SDK + "sagemaker:describeEndpointConfig",
+                "Arguments": {"EndpointConfigName": "cfg"},
+                "Next": "Copy",
+            },
+            "Copy": {
+                "Type": "Task",
+                "Resource": SDK + "sagemaker:createEndpointConfig",
+                "Arguments": (
+                    "{% $merge([$sift($states.input, function($v, $k) {$not($k in"
+                    " ['EndpointConfigArn', 'CreationTime'])}), {'EndpointConfigName': 'cfg-copy',"
+                    " 'ProductionVariants':"
+                    " [$map($states.input.ProductionVariants,"
+                    " function($v) {$merge([$v, {'ModelName': 'm-new'}])})]}]) %}"
+                ),
+                "End": True,
+            },
+        }
+    )
+    _output(_run(aws("stepfunctions"), machine))
+    copied = described(
+        sm.describe_endpoint_config(EndpointConfigName="cfg-copy"), "EndpointConfigArn", "CreationTime"
+    )
+    expected = copy.deepcopy(REALTIME_CONFIG)
+    for variant in expected["ProductionVariants"]:
+        variant["ModelName"] = "m-new"
+    assert copied == {"EndpointConfigName": "cfg-copy", **expected}
