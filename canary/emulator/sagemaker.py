@@ -93,8 +93,6 @@ def install() -> None:
         from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
         from moto.sagemaker.responses import SageMakerResponse
 
-        from canary.emulator import sagemaker_settings
-
         sagemaker_settings.install()
         FakeEndpointConfig.validate_instance_type = _validate_instance_type
         backend = SageMakerModelBackend

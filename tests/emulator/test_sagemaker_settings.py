@@ -561,3 +561,19 @@ def test_state_machine_copies_a_described_config_into_a_new_one_member_for_membe
     for variant in expected["ProductionVariants"]:
         variant["ModelName"] = "m-new"
     assert copied == {"EndpointConfigName": "cfg-copy", **expected}
+
+
+def test_a_shadow_variant_that_fails_its_health_check_fails_the_create(sm: Any) -> None:
+    """Shadow variants run on instances of their own: one whose container fails the ping health check
+    fails the endpoint as a production variant would (the emulator's ``broken`` image tag)."""
+    create_models(sm)
+    sm.create_model(ModelName="bad", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": f"{REPO}:broken"})
+    sm.create_endpoint_config(
+        EndpointConfigName="cfg",
+        ProductionVariants=[{**SHADOW_VARIANT, "VariantName": "Live", "ModelName": "m"}],
+        ShadowProductionVariants=[{**SHADOW_VARIANT, "ModelName": "bad"}],
+    )
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName="cfg")
+    endpoint = wait_until_settled(sm, "ep")
+    assert endpoint["EndpointStatus"] == "Failed"
+    assert "production variant Shadow" in endpoint["FailureReason"]
