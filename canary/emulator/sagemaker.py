@@ -16,6 +16,10 @@ What this module changes (docs/emulator.md sets each against AWS and moto):
 - ``UpdateEndpoint`` refuses to remove a variant, or change its instance type, while the variant is
   an Application Auto Scaling scalable target; ``DeleteEndpoint`` deregisters its targets.
 - Any ``ml.<family>.<size>`` instance type is accepted.
+- Models and endpoint configs keep every member they were created with (``sagemaker_settings``);
+  DescribeEndpoint shows the deployed config's ``ShadowProductionVariants`` (as summaries),
+  ``AsyncInferenceConfig``, ``ExplainerConfig`` and ``MetricsConfig``, and each variant's
+  ``ManagedInstanceScaling``, ``RoutingConfig`` and serverless settings.
 
 Everything is patched onto moto's classes in-process; the server is threaded, so the state kept here
 is guarded by one lock.
@@ -31,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from canary.emulator import sagemaker_settings
 
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 """The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
@@ -58,6 +64,7 @@ class _Deployment:
     variants: list[dict[str, Any]]
     instance_types: dict[str, str]
     failure: str | None
+    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +75,8 @@ class _Tracked:
     live: bool = False  # a config has been deployed (False while Creating and after a failed create)
     instance_types: dict[str, str] = field(default_factory=dict)
     pending: _Deployment | None = None
+    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  # the deployed config's, DescribeEndpoint shows
 
 
 _tracked: dict[tuple[str, str, str], _Tracked] = {}
@@ -84,6 +93,7 @@ def install() -> None:
         from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
         from moto.sagemaker.responses import SageMakerResponse
 
+        sagemaker_settings.install()
         FakeEndpointConfig.validate_instance_type = _validate_instance_type
         backend = SageMakerModelBackend
         for name, replacement in (
@@ -208,7 +218,17 @@ def _variant_summary(backend: Any, spec: dict[str, Any], when: datetime) -> dict
         count = int(spec["InitialInstanceCount"])
         summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = count
     if spec.get("ServerlessConfig"):
-        summary["CurrentServerlessConfig"] = summary["DesiredServerlessConfig"] = spec["ServerlessConfig"]
+        summary["CurrentServerlessConfig"] = copy.deepcopy(spec["ServerlessConfig"])
+        summary["DesiredServerlessConfig"] = copy.deepcopy(spec["ServerlessConfig"])
+    for name in ("ManagedInstanceScaling", "RoutingConfig"):
+        if spec.get(name):
+            summary[name] = copy.deepcopy(spec[name])
+    reservation = spec.get("CapacityReservationConfig") or {}
+    given = {
+        k: reservation[k] for k in ("CapacityReservationPreference", "MlReservationArn") if k in reservation
+    }
+    if given:  # ProductionVariantCapacityReservationSummary; its instance counts are not simulated
+        summary["CapacityReservationConfig"] = given
     return summary
 
 
@@ -261,9 +281,11 @@ def _settle(backend: Any, endpoint: Any) -> _Tracked:
         return tracked
     endpoint.endpoint_config_name = pending.config_name
     config = backend.endpoint_configs.get(pending.config_name)
-    if config is not None:  # DescribeEndpoint's DataCaptureConfig follows the deployed config
+    if config is not None:  # DescribeEndpoint's DataCaptureConfig and settings follow the deployed config
         endpoint.data_capture_config = config.data_capture_config
+        tracked.settings = sagemaker_settings.endpoint_settings(config)
     endpoint.production_variants = copy.deepcopy(pending.variants)
+    tracked.shadow_variants = copy.deepcopy(pending.shadow_variants)
     endpoint.failure_reason = None
     endpoint.endpoint_status = _IN_SERVICE
     tracked.instance_types = dict(pending.instance_types)
@@ -344,6 +366,9 @@ def _describe(tracked: _Tracked) -> dict[str, Any]:
     }
     if tracked.live:
         out["ProductionVariants"] = copy.deepcopy(endpoint.production_variants)
+        if tracked.shadow_variants:
+            out["ShadowProductionVariants"] = copy.deepcopy(tracked.shadow_variants)
+        out.update(copy.deepcopy(tracked.settings))
     if endpoint.failure_reason:
         out["FailureReason"] = endpoint.failure_reason
     capture = endpoint.data_capture_config or {}
@@ -354,6 +379,8 @@ def _describe(tracked: _Tracked) -> dict[str, Any]:
             "CurrentSamplingPercentage": int(capture.get("InitialSamplingPercentage", 100)),
             "DestinationS3Uri": capture["DestinationS3Uri"],
         }
+        if capture.get("KmsKeyId"):
+            out["DataCaptureConfig"]["KmsKeyId"] = capture["KmsKeyId"]
     pending = tracked.pending
     if pending is not None and pending.kind != "weights":
         out["PendingDeploymentSummary"] = {
@@ -361,6 +388,10 @@ def _describe(tracked: _Tracked) -> dict[str, Any]:
             "StartTime": pending.started_at,
             "ProductionVariants": [_pending_variant(variant, pending) for variant in pending.variants],
         }
+        if pending.shadow_variants:
+            out["PendingDeploymentSummary"]["ShadowProductionVariants"] = [
+                _pending_variant(variant, pending) for variant in pending.shadow_variants
+            ]
     return out
 
 
@@ -409,13 +440,7 @@ def _create_endpoint_config(self: Any, endpoint_config_name: str, **kwargs: Any)
 
 def _describe_endpoint_config(self: Any, endpoint_config_name: str) -> dict[str, Any]:
     with _lock:
-        response: dict[str, Any] = copy.deepcopy(_config(self, endpoint_config_name).response_object)
-    if not response.get("DataCaptureConfig"):
-        response.pop("DataCaptureConfig", None)  # AWS omits it; {} would not be valid input again
-    for variant in response.get("ProductionVariants") or []:
-        if variant.get("InstanceType") is not None:
-            variant.setdefault("InitialVariantWeight", 1.0)  # API_ProductionVariant: default 1.0
-    return response
+        return sagemaker_settings.describe_endpoint_config(_config(self, endpoint_config_name))
 
 
 def _delete_endpoint_config(self: Any, endpoint_config_name: str) -> None:
@@ -428,6 +453,7 @@ def _create_endpoint(
     self: Any, endpoint_name: str, endpoint_config_name: str, tags: list[dict[str, str]] | None = None
 ) -> Any:
     with _lock:
+        sagemaker_settings.check_tags(tags)
         if endpoint_name in self.endpoints:
             arn = _arn(self, "endpoint", endpoint_name)
             raise _invalid(f'Cannot create already existing endpoint "{arn}".')
@@ -448,14 +474,18 @@ def _create_endpoint(
         _tracked[_key(self, endpoint_name)] = tracked
         now = _now()
         specs = config.production_variants
+        shadows = sagemaker_settings.shadow_variants(config)
         _begin(
             tracked,
             "create",
             float(_timings().create_seconds),
             config_name=endpoint_config_name,
             variants=[_variant_summary(self, spec, now) for spec in specs],
-            instance_types={s["VariantName"]: s["InstanceType"] for s in specs if s.get("InstanceType")},
-            failure=_health_failure(self, specs),
+            shadow_variants=[_variant_summary(self, spec, now) for spec in shadows],
+            instance_types={
+                s["VariantName"]: s["InstanceType"] for s in [*specs, *shadows] if s.get("InstanceType")
+            },
+            failure=_health_failure(self, [*specs, *shadows]),
         )
         return endpoint
 
@@ -518,14 +548,18 @@ def _update_endpoint(
                 ):
                     if prop not in excluded:
                         variant.update({f: old[f] for f in fields if f in old})
+        shadows = sagemaker_settings.shadow_variants(config)
         _begin(
             tracked,
             "update",
             float(_timings().update_seconds),
             config_name=endpoint_config_name,
             variants=variants,
-            instance_types={k: v for k, v in new_types.items() if v},
-            failure=_health_failure(self, specs),
+            shadow_variants=[_variant_summary(self, spec, now) for spec in shadows],
+            instance_types={
+                s["VariantName"]: s["InstanceType"] for s in [*specs, *shadows] if s.get("InstanceType")
+            },
+            failure=_health_failure(self, [*specs, *shadows]),
         )
         return endpoint.arn  # type: ignore[no-any-return]
 
@@ -567,6 +601,7 @@ def _update_weights_and_capacities(
             float(_timings().weights_seconds),
             config_name=endpoint.endpoint_config_name,
             variants=variants,
+            shadow_variants=copy.deepcopy(tracked.shadow_variants),
             instance_types=dict(tracked.instance_types),
             failure=None,
         )
