@@ -35,6 +35,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows action.yml .github/dependabot.yml examples/*.yml
 	$(PY) scripts/gen_action_docs.py --check
+	$(PY) scripts/gen_statemachine.py --check
 	$(PY) scripts/gen_cloudformation.py --check
 	$(BIN)/cfn-lint cloudformation/canary-deploy.yaml
 	node tools/validate-asl.mjs $(ASL)

@@ -1,8 +1,10 @@
 """The bundled state machine: its definition, and making sure the deployed one matches it.
 
-``statemachine.asl.json`` beside this module is the single source of truth of the deploy flow (see
-its states' comments, and ``schema/execution-input.schema.json`` for its input). It has no
-placeholders: everything per deploy comes in the execution input, so the text deployed is the file.
+``statemachine.asl.json`` beside this module is what is deployed. It is built from
+``statemachine.asl.yaml``, the source of the deploy flow (docs/state-machine.md), by
+``scripts/gen_statemachine.py``; the runtime reads only the JSON. It has no placeholders: everything
+per deploy comes in the execution input (``schema/execution-input.schema.json``), so the text
+deployed is the file.
 """
 
 from __future__ import annotations
