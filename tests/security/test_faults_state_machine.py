@@ -86,8 +86,7 @@ def test_throttling_beyond_the_retries_rolls_back_to_the_exact_original_config(d
     # Every attempt of the first UpdateEndpoint (the canary) is throttled, as many times as its
     # retrier allows; later calls (the rollback's) go through.
     fault = faults.inject("sagemaker", "UpdateEndpoint", count=GENERIC_ATTEMPTS)
-    # The rollback's delete of the canary config is throttled too: the first try takes no retry (a
-    # config never created answers "not found" with the same generic exception), the second does.
+    # The rollback's delete of the canary config is throttled too, and retried like any other call.
     delete = faults.inject("sagemaker", "DeleteEndpointConfig", count=OLD_GENERIC_ATTEMPTS)
     outcome = deploys.run(document, timeout=180)
 
@@ -98,8 +97,8 @@ def test_throttling_beyond_the_retries_rolls_back_to_the_exact_original_config(d
     assert faults.DEFAULT_MESSAGE in str(outcome.cause), "the cause names the throttling"
     assert outcome.error != "Canary.RollbackFailed", outcome.cause
     assert delete.fired == OLD_GENERIC_ATTEMPTS
-    assert outcome.attempts("RollbackDeleteConfig") == [GENERIC]
-    assert outcome.attempts("RollbackDeleteConfigAgain") == [GENERIC] * (OLD_GENERIC_ATTEMPTS - 1) + ["ok"]
+    assert outcome.attempts("RollbackDeleteCanaryConfig") == [GENERIC] * OLD_GENERIC_ATTEMPTS + ["ok"]
+    assert "Cleanup left" not in str(outcome.cause)
     endpoint = deploys.wait_in_service()
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == original
@@ -161,6 +160,7 @@ def test_throttled_first_read_of_an_existing_endpoint_is_read_again_with_backoff
     assert outcome.attempts("ReadEndpoint") == [GENERIC]
     assert outcome.attempts("ReadEndpointAgain") == [GENERIC] * OLD_GENERIC_ATTEMPTS + ["ok"]
     entered = outcome.entered()
-    assert "CreateModelFirst" not in entered, "a throttled read is not taken for a missing endpoint"
+    assert "IsFirstDeploy" in entered
+    assert "CreateEndpoint" not in entered, "a throttled read is not taken for a missing endpoint"
     assert "Rollback" not in entered
     assert deploys.wait_in_service()["EndpointConfigName"] == document.Names.FinalConfig != original
