@@ -27,6 +27,8 @@
   by name: they end the execution, as the AWS error-handling page says (moto caught them).
 - String literals in a definition mean what their JSON says: moto kept escapes raw (``"a\\"b"`` stayed
   ``a\\"b``) wherever it read a literal string (``Assign``, ``Result``, ``Error``, …).
+- A Choice state's own ``Assign`` applies whichever Choice rule matched, as state-choice.html says
+  ("Choice Rules (JSONata)"); moto applied it only when the next state was the Default's.
 - Every Retry back-off sleep (``IntervalSeconds``, ``BackoffRate``, ``MaxDelaySeconds``, jitter) is
   multiplied by the emulator's ``retry_scale``, so throttling tests need not wait seconds; Wait states
   are not scaled.
@@ -549,6 +551,22 @@ def _install_retry_scale() -> None:
     retrier_decl.time = _ScaledRetrySleep()
 
 
+def _install_choice_state_assign() -> None:
+    """A Choice state's own ``Assign`` applies whichever rule matched, not only on the Default."""
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+
+    original = StateChoice._eval_state_output
+
+    def _eval_state_output(self: Any, env: Any) -> None:
+        next_state = env.stack[-1]
+        taken_default = self.default_state is not None and self.default_state.state_name == next_state
+        if self.assign_decl is not None and not taken_default:
+            self.assign_decl.eval(env=env)
+        original(self, env)
+
+    StateChoice._eval_state_output = _eval_state_output
+
+
 def install() -> None:
     """Patch moto's stepfunctions backend and responses (called once per process)."""
     _install_aws_sdk_task_fixes()
@@ -557,6 +575,7 @@ def install() -> None:
     _install_uncatchable_errors()
     _install_string_literals()
     _install_retry_scale()
+    _install_choice_state_assign()
 
 
 def reset() -> None:

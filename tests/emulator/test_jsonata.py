@@ -418,3 +418,28 @@ def test_hash_with_an_unknown_algorithm_is_a_query_evaluation_error(aws: Any, al
     described = _run(aws("stepfunctions"), machine)
     assert described["error"] == "States.QueryEvaluationError"
     assert "SHA-256" in described["cause"]
+
+
+def test_a_choice_states_own_assign_applies_whichever_rule_matches(aws: Any) -> None:
+    """Choice workflow state (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html),
+    "Choice Rules (JSONata)": a rule's ``Assign`` applies when that rule matches; an ``Assign`` at the
+    state level applies whichever rule matches."""
+    definition = _jsonata(
+        {
+            "Pick": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Condition": "{% $states.input.n = 1 %}", "Assign": {"rule": "one"}, "Next": "One"},
+                    {"Condition": "{% $states.input.n = 2 %}", "Next": "Other"},
+                ],
+                "Default": "Other",
+                "Assign": {"state": "{% 'seen ' & $string($states.input.n) %}"},
+            },
+            "One": {"Type": "Pass", "Output": "{% {'rule': $rule, 'state': $state} %}", "End": True},
+            "Other": {"Type": "Pass", "Output": "{% {'state': $state} %}", "End": True},
+        }
+    )
+    sfn = aws("stepfunctions")
+    assert _output(_run(sfn, definition, {"n": 1})) == {"rule": "one", "state": "seen 1"}
+    assert _output(_run(sfn, definition, {"n": 2})) == {"state": "seen 2"}, "a rule to the Default's state"
+    assert _output(_run(sfn, definition, {"n": 3})) == {"state": "seen 3"}, "the Default"
