@@ -50,6 +50,10 @@ ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")
 SFN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 """Step Functions state machine and execution names (restricted to what CloudWatch Logs accepts)."""
+_S3 = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?"
+S3_MODEL_DATA = re.compile(rf"^(?=.{{1,1024}}$){_S3}$")
+S3_CAPTURE = re.compile(rf"^(?=.{{1,512}}$){_S3}$")
+"""s3:// URIs of model data and of data capture, at most as long as SageMaker takes them."""
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
@@ -173,25 +177,19 @@ class Settings(BaseSettings):
     @field_validator("model_data", mode="before")
     @classmethod
     def _model_data(cls, value: object) -> str | None:
-        text = text_of(value)
-        if not text:
-            return None
-        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 1024:
-            raise ValueError(f"{text!r} is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)")
-        return text
+        return optional_match(
+            value, S3_MODEL_DATA, "is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)"
+        )
 
     @field_validator("data_capture_destination", mode="before")
     @classmethod
     def _data_capture_destination(cls, value: object) -> str | None:
-        text = text_of(value)
-        if not text:
-            return None
-        if not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?", text) or len(text) > 512:
-            raise ValueError(
-                f"{text!r} is not an s3:// URI: write s3://BUCKET/PREFIX for the captured requests "
-                "(or leave it empty to keep the endpoint's data capture as it is)"
-            )
-        return text
+        return optional_match(
+            value,
+            S3_CAPTURE,
+            "is not an s3:// URI: write s3://BUCKET/PREFIX for the captured requests "
+            "(or leave it empty to keep the endpoint's data capture as it is)",
+        )
 
     @field_validator("instance_type", mode="before")
     @classmethod
