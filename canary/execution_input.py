@@ -11,7 +11,7 @@ truncate strings, and SageMaker names are limited to 63 characters, so the calle
 from __future__ import annotations
 
 import json
-from itertools import pairwise
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -94,9 +94,30 @@ class PollingSettings(_Doc):
 
     @model_validator(mode="after")
     def _max_not_below_initial(self) -> PollingSettings:
-        if self.MaxSeconds < self.InitialSeconds:
-            raise ValueError("Polling.MaxSeconds must be >= Polling.InitialSeconds")
+        problem = polling_problem(self.InitialSeconds, self.MaxSeconds)
+        if problem:
+            raise ValueError(f"Polling.MaxSeconds: {problem}")
         return self
+
+
+def polling_problem(initial: int, longest: int) -> str | None:
+    """Why waits starting at ``initial`` seconds cannot grow to ``longest``, or None."""
+    if longest < initial:
+        return f"{longest} is below the first wait ({initial}): the longest wait must be >= the first"
+    return None
+
+
+def weights_problem(weights: Sequence[int]) -> str | None:
+    """Why these canary weights are not runnable steps (each 0 < w < 100, strictly increasing), or None."""
+    for index, weight in enumerate(weights):
+        if not 0 < weight < 100:
+            return f"{weight} is out of range: each weight must be between 1 and 99 (0 < w < 100)"
+        if index and weight <= weights[index - 1]:
+            return (
+                f"{weights[index - 1]} then {weight} is not strictly increasing: "
+                "list the steps in increasing order, e.g. 10,50"
+            )
+    return None
 
 
 class VariantSettings(_Doc):
@@ -255,8 +276,9 @@ class ExecutionInput(_Doc):
     @model_validator(mode="after")
     def _steps_are_runnable(self) -> ExecutionInput:
         weights = self.CanaryWeights
-        if any(not 0 < w < 100 for w in weights) or any(a >= b for a, b in pairwise(weights)):
-            raise ValueError(f"CanaryWeights must be strictly increasing, each 0 < w < 100 (got {weights})")
+        problem = weights_problem(weights)
+        if problem:
+            raise ValueError(f"CanaryWeights: {problem}")
         checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled
         problem = plan_problem(
             len(weights), self.BakeSeconds, self.AlarmCheckSeconds, checks_alarms, self.Polling

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import re
 
+from canary.execution_input import weights_problem
+
 ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 TRUE_VALUES = frozenset({"true", "True", "TRUE"})
 FALSE_VALUES = frozenset({"false", "False", "FALSE"})
@@ -95,15 +97,10 @@ def parse_weights(value: object) -> list[int] | None:
             raise ValueError(
                 f"{part.strip()!r} is not a whole percentage: give comma-separated integers, e.g. 10,50"
             )
-        weight = int(item)
-        if not 0 < weight < 100:
-            raise ValueError(f"{weight} is out of range: each weight must be between 1 and 99 (0 < w < 100)")
-        if weights and weight <= weights[-1]:
-            raise ValueError(
-                f"{weights[-1]} then {weight} is not strictly increasing: "
-                "list the steps in increasing order, e.g. 10,50"
-            )
-        weights.append(weight)
+        weights.append(int(item))
+    problem = weights_problem(weights)
+    if problem:
+        raise ValueError(problem)
     return weights
 
 

@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
-from canary.execution_input import PollingSettings, plan_problem
+from canary.execution_input import PollingSettings, plan_problem, polling_problem
 from canary.parsers import (
     optional_match,
     parse_bool,
@@ -318,11 +318,8 @@ class Settings(BaseSettings):
             problems.append(
                 "endpoint-poll-seconds: at most 3600: give a number of seconds between 1 and 3600"
             )
-        elif self.endpoint_poll_max_seconds < self.endpoint_poll_seconds:
-            problems.append(
-                f"endpoint-poll-max-seconds: {self.endpoint_poll_max_seconds} is below endpoint-poll-seconds "
-                f"({self.endpoint_poll_seconds}): set it ≥ endpoint-poll-seconds"
-            )
+        elif problem := polling_problem(self.endpoint_poll_seconds, self.endpoint_poll_max_seconds):
+            problems.append(f"endpoint-poll-max-seconds: {problem} (endpoint-poll-seconds)")
         else:
             problem = plan_problem(
                 len(self.canary_weights),
