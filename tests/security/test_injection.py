@@ -12,6 +12,7 @@ a command's name or properties. Workflow commands: https://docs.github.com/en/ac
 
 from __future__ import annotations
 
+import re
 import signal
 from typing import Any
 
@@ -35,15 +36,24 @@ PAYLOADS = [
     f"::set-env name=LD_PRELOAD::/tmp/{MARK}.so",
 ]
 """Commands an attacker would like the runner to act on (each line also tried after a newline)."""
+TERMINAL = "\x1b[2J\x1b]0;pwned\x07\x9b31m\x00"
+"""Terminal sequences, BEL, a C1 CSI and NUL: shown as text, never inside an annotation."""
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0/C1 controls but TAB, LF, CR."""
 OWN_COMMANDS = {"group", "endgroup", "error", "warning", "notice"}
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY-SECRET-9d41"
 TOKEN = "IQoJb3JpZ2luX2VjEJr-SESSION-TOKEN-5be0"
 CREDENTIALS = {"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN, "NO_COLOR": "1"}
+FAILING = "ResourceLimitExceeded"
+"""An error SageMaker's API model declares (SageMaker.ResourceLimitExceededException in the state
+machine), which no Retry rule matches: the hostile message fails the task at once, with no back-off."""
 
 
 def _hostile(prefix: str) -> str:
     """One string carrying every payload, on one line and after newlines / carriage returns."""
-    return prefix + " " + " ".join(PAYLOADS) + "\n" + "\n".join(PAYLOADS) + "\r" + PAYLOADS[1]
+    return (
+        prefix + " " + TERMINAL + " " + " ".join(PAYLOADS) + "\n" + "\n".join(PAYLOADS) + "\r" + PAYLOADS[1]
+    )
 
 
 def _assert_runner_acted_on_nothing_hostile(result: ActionRun) -> None:
@@ -54,6 +64,8 @@ def _assert_runner_acted_on_nothing_hostile(result: ActionRun) -> None:
         assert not log.stopped, "the action left the runner's command processing stopped"
         for command in log.commands:
             assert MARK not in command.name
+            assert not CONTROLS.search(command.data), f"a control character in {command}"
+            assert not any(CONTROLS.search(v) for v in command.properties.values()), command
             assert all(MARK not in f"{k}={v}" for k, v in command.properties.items()), command
             if command.name in {"group", "endgroup"}:
                 assert MARK not in command.data, f"an attacker-chosen group: {command}"
@@ -123,9 +135,7 @@ def test_hostile_alarm_reason_and_model_environment_are_never_acted_on(runner: R
 def test_hostile_sagemaker_error_messages_are_never_acted_on(runner: Runner, aws: Any, verbose: str) -> None:
     """The message of a failed SageMaker call reaches the TaskFailed cause and the execution's cause."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])
-    faults.inject(
-        "sagemaker", "UpdateEndpoint", error="ValidationException", message=_hostile("bad config"), count=20
-    )
+    faults.inject("sagemaker", "UpdateEndpoint", error=FAILING, message=_hostile("bad config"), count=20)
     result = runner.run(base_inputs(verbose=verbose), CREDENTIALS, timeout=180)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.outputs["outcome"] in {"rolled-back", "failed"}
@@ -136,9 +146,7 @@ def test_hostile_sagemaker_error_messages_are_never_acted_on(runner: Runner, aws
 def test_hostile_text_in_the_execution_output_of_an_attached_run_is_inert(runner: Runner, aws: Any) -> None:
     """A deploy that already ran reports the execution's recorded result (error, cause) as text."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])
-    faults.inject(
-        "sagemaker", "CreateModel", error="ValidationException", message=_hostile("no model"), count=20
-    )
+    faults.inject("sagemaker", "CreateModel", error=FAILING, message=_hostile("no model"), count=20)
     first = runner.run(base_inputs(), CREDENTIALS, timeout=180)
     assert first.returncode == 1, first.stdout + first.stderr
     faults.reset()
