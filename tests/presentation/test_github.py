@@ -36,7 +36,7 @@ INJECTIONS = [
 ]
 TERMINAL = "\x1b[2J\x1b]0;title\x07\x1b[31mred\x9b0m \x00nul\x7f\x90dcs\x1b\\ tab\tend"
 """Terminal sequences (CSI, OSC, DCS), BEL, NUL, DEL and C1 controls, as an alarm reason may carry."""
-CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """C0/C1 control characters but TAB, LF and CR (which commands escape and the runner unescapes)."""
 
 
