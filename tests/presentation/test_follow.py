@@ -63,6 +63,11 @@ LOOP = {
 @pytest.fixture
 def sfn(emulator: Emulator) -> Any:
     """A Step Functions client configured as the action configures the follower's client."""
+    return follower_client(emulator)
+
+
+def follower_client(emulator: Emulator) -> Any:
+    """A Step Functions client configured as the action configures the follower's client."""
     return boto3.client(
         "stepfunctions",
         region_name="us-east-1",
@@ -356,21 +361,24 @@ def inject_faults(sfn: Any, rate: float, seed: int) -> Callable[[], dict[str, in
     return lambda: counts
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_faults_on_a_closed_long_history_lose_and_repeat_nothing(sfn: Any, aws: Any, seed: int) -> None:
+def test_faults_on_a_closed_long_history_lose_and_repeat_nothing(aws: Any, emulator: Emulator) -> None:
+    """Three fault schedules over the same long history (built once: it is the slow part)."""
     control = aws("stepfunctions")
     arn = start(control, LOOP, {"i": 0, "n": 700, "w": 0})
     wait_closed(control, arn)
-    counts = inject_faults(sfn, rate=0.3, seed=seed)
-    sleeps: list[float] = []
-    follower = Follower(sfn, arn, include_data=False, sleep=sleeps.append, rng=seeded(seed))
-    seen = list(follower.events(deadline=time.time() + 60))
-    assert_exactly_once_in_order(seen, full_history(control, arn))
-    injected = sum(counts().values()) - counts()["ok"]
-    assert injected > 0
-    assert follower.transient_errors == injected
-    assert follower.throttled == counts()["throttle"]
-    assert follower.api_calls == sum(counts().values())
+    expected = full_history(control, arn)
+    for seed in (1, 2, 3):
+        sfn = follower_client(emulator)
+        counts = inject_faults(sfn, rate=0.3, seed=seed)
+        sleeps: list[float] = []
+        follower = Follower(sfn, arn, include_data=False, sleep=sleeps.append, rng=seeded(seed))
+        seen = list(follower.events(deadline=time.time() + 60))
+        assert_exactly_once_in_order(seen, expected)
+        injected = sum(counts().values()) - counts()["ok"]
+        assert injected > 0, seed
+        assert follower.transient_errors == injected, seed
+        assert follower.throttled == counts()["throttle"], seed
+        assert follower.api_calls == sum(counts().values()), seed
 
 
 def test_faults_while_following_a_live_execution_lose_and_repeat_nothing(sfn: Any, aws: Any) -> None:

@@ -53,7 +53,7 @@ def test_follow_survives_transient_faults_and_prints_every_event_once_in_order(
         faulty.add("GetExecutionHistory", kind=kind, count=1)  # type: ignore[arg-type]
     for kind, rate in SCENARIOS[scenario]:
         faulty.add(*FOLLOW_CALLS, kind=kind, rate=rate)  # type: ignore[arg-type]
-    inputs = base_inputs(verbose="true", wait_minutes="0.06", canary_weights="20,50")
+    inputs = base_inputs(verbose="true", wait_minutes="0.03", canary_weights="20,50")
     result = faulty_runner.run(inputs, {"NO_COLOR": "1"}, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["outcome"] == "deployed"
