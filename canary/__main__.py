@@ -87,7 +87,7 @@ def _follow(args: argparse.Namespace) -> int:
 
     sfn = boto3.session.Session(region_name=parts[3]).client("stepfunctions", config=sfn_client_config())
     runner = Runner(sys.stdout, os.environ)
-    renderer = Renderer(make_console(sys.stdout, os.environ), runner, verbose=args.verbose)
+    renderer = Renderer(make_console(runner.stream, os.environ), runner, verbose=args.verbose)
     cancellation = Cancellation()
     restore = cancellation.install()
     follower = Follower(sfn, arn, include_data=True)

@@ -233,8 +233,9 @@ class Follower:
     """Incremental, adaptive reader of one execution's history.
 
     ``clock`` returns POSIX seconds (``time.time``; deadlines use the same clock, and Wait ends are
-    computed from event timestamps with it). ``sleep`` is used only when no ``stop`` event is given
-    to :meth:`events` (otherwise the follower waits on ``stop`` so a signal wakes it at once).
+    computed from event timestamps with it). ``sleep`` is used when no ``stop`` event is given to
+    :meth:`events`; with one, the follower waits with ``wait(stop, seconds)`` (``Event.wait``: a
+    signal wakes it at once; True when ``stop`` was set). Tests drive all three with a fake clock.
     """
 
     def __init__(
@@ -245,6 +246,7 @@ class Follower:
         include_data: bool = True,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        wait: Callable[[threading.Event, float], bool] = threading.Event.wait,
         rng: random.Random | None = None,
         throttle_cap: float = THROTTLE_CAP,
         definition: str | None = None,
@@ -259,6 +261,7 @@ class Follower:
         self.include_data = include_data
         self._clock = clock
         self._sleep = sleep
+        self._wait = wait
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self.last_id = 0
         self.closed = False
@@ -510,7 +513,7 @@ class Follower:
                     raise FollowTimeout(f"stopped following {self.execution_arn}: deadline reached")
                 delay = min(delay, deadline - now)
             if stop is not None:
-                if stop.wait(delay):
+                if self._wait(stop, delay):
                     return
             else:
                 self._sleep(delay)

@@ -15,7 +15,17 @@ So untrusted text (AWS payloads, failure causes, alarm reasons) is made inert th
    token; a trusted command emitted meanwhile resumes, emits, and re-stops with a fresh token);
 2. untrusted text embedded in a log line goes through :func:`inert` (one line: no CR/LF or other
    control characters; no ``##[``; no leading ``::``);
-3. untrusted text inside a command is escaped (``%``, CR, LF; properties also ``:`` and ``,``).
+3. untrusted text inside a command is escaped (``%``, CR, LF; properties also ``:`` and ``,``), and
+   its other C0/C1 control characters (ESC and so terminal escape sequences, BEL, NUL, …) are
+   replaced by ``�``: an annotation, its title or a group title shows text, never a terminal
+   sequence. Step summary text loses the same characters.
+
+When everything that prints goes through the runner (:meth:`Runner.line`, and :attr:`Runner.stream`
+for a rich console), ``::stop-commands::`` is written only right before the first untrusted text of
+a :meth:`~Runner.protect` block, and after a trusted command only when more untrusted text follows:
+the log never holds a stop/resume pair with nothing between. Until :attr:`Runner.stream` is taken,
+anything may write to the step's stream directly, so a protect block stops at once and re-stops
+after every command, as it must.
 
 Outside GitHub Actions (``GITHUB_ACTIONS`` is not ``true``: the CLI), no workflow command is printed:
 annotations become readable ``Error: …`` lines, a group title becomes a ``── title`` line, and masks,
@@ -25,26 +35,42 @@ stop-commands and outputs are skipped (outputs are written only when ``GITHUB_OU
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _OTHER_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+"""C0/C1 controls but TAB, CR, LF and the breaks of :data:`_OTHER_BREAKS`."""
+_SUMMARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0/C1 controls but TAB, CR and LF."""
 _WORD_JOINER = "\u2060"
+
+
+def _text(value: str) -> str:
+    """``value`` with line breaks other than CR/LF as spaces and other control characters as ``�``."""
+    return _OTHER_CONTROLS.sub("\ufffd", _OTHER_BREAKS.sub(" ", value))
 
 
 def escape_data(value: str) -> str:
     """Escape a workflow command's data (the runner unescapes ``%25``, ``%0D``, ``%0A``).
 
     Characters some readers take as line breaks but the runner cannot escape (VT, FF, NEL,
-    U+2028, …) become spaces, so a command is one line for every reader.
+    U+2028, …) become spaces, so a command is one line for every reader; other control characters
+    but TAB (ESC, BEL, NUL, CSI, …) become ``�``, so an annotation never carries a terminal sequence.
     """
+    return _text(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_mask(value: str) -> str:
+    """Escape an ``add-mask`` value: its other control characters are kept, the mask is the value."""
     value = _OTHER_BREAKS.sub(" ", value)
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -77,7 +103,8 @@ def _format_command(name: str, message: str, props: Mapping[str, str | int | Non
     rendered = ",".join(
         f"{key}={escape_property(str(value))}" for key, value in props.items() if value is not None
     )
-    return f"::{name}{' ' + rendered if rendered else ''}::{escape_data(message)}"
+    data = _escape_mask(message) if name == "add-mask" else escape_data(message)
+    return f"::{name}{' ' + rendered if rendered else ''}::{data}"
 
 
 def _new_token() -> str:
@@ -96,7 +123,10 @@ class Runner:
         self._env = env
         self._lock = threading.RLock()
         self._stop_token: str | None = None
+        self._protecting = False
         self._group_open = False
+        self._at_line_start = True
+        self._stream: _LogStream | None = None
 
     @property
     def is_actions(self) -> bool:
@@ -105,17 +135,48 @@ class Runner:
 
     @property
     def protected(self) -> bool:
-        """True while the runner has been told to stop processing commands."""
-        return self._stop_token is not None
+        """True inside :meth:`protect` in Actions: untrusted text printed now is never acted on."""
+        return self._protecting
+
+    @property
+    def stream(self) -> TextIO:
+        """The step's log stream for untrusted text of any shape (e.g. a rich console's ``file``).
+
+        Text written here is shown as written; inside :meth:`protect` the runner is stopped before
+        it reaches the log. Once this is taken, the runner knows every write (print the log only
+        through it and the runner's methods from then on) and stops the runner only when untrusted
+        text comes, never around nothing.
+        """
+        with self._lock:
+            if self._stream is None:
+                self._stream = _LogStream(self)
+            return cast("TextIO", self._stream)
 
     def _write(self, line: str) -> None:
-        self._out.write(line + "\n")
-        self._out.flush()
+        self._raw(line + "\n")
+
+    def _raw(self, text: str) -> None:
+        if text:
+            self._out.write(text)
+            self._out.flush()
+            self._at_line_start = text.endswith("\n")
+
+    def _untrusted(self, text: str) -> None:
+        """Write untrusted text; inside :meth:`protect`, stop the runner first if it is not stopped."""
+        with self._lock:
+            if text and self._protecting and self._stop_token is None:
+                if not self._at_line_start:
+                    self._raw("\n")  # a command is read only at the start of a line
+                self._stop()
+            self._raw(text)
+
+    def _stop(self) -> None:
+        self._stop_token = _new_token()
+        self._write(f"::stop-commands::{self._stop_token}")
 
     def line(self, text: str) -> None:
         """Print one plain log line made of untrusted text (passed through :func:`inert`)."""
-        with self._lock:
-            self._write(inert(text))
+        self._untrusted(inert(text) + "\n")
 
     def command(self, name: str, message: str = "", **props: str | int | None) -> None:
         """Emit the workflow command ``::name props::message`` (escaped), resuming protection around it.
@@ -126,19 +187,19 @@ class Runner:
         self._emit([_format_command(name, message, props)])
 
     def _emit(self, lines: list[str]) -> None:
-        """Write trusted command lines; while protected, resume once around them and re-stop."""
+        """Write trusted command lines; while stopped, resume around them (re-stop: see :attr:`stream`)."""
         if not self.is_actions or not lines:
             return
         with self._lock:
-            if self._stop_token is None:
-                for line in lines:
-                    self._write(line)
-                return
-            self._write(f"::{self._stop_token}::")
+            if not self._at_line_start:
+                self._raw("\n")  # a command is read only at the start of a line
+            if self._stop_token is not None:
+                self._write(f"::{self._stop_token}::")
+                self._stop_token = None
             for line in lines:
                 self._write(line)
-            self._stop_token = _new_token()
-            self._write(f"::stop-commands::{self._stop_token}")
+            if self._protecting and self._stream is None:
+                self._stop()  # anything may print next, straight to the step's stream
 
     def _annotation(self, kind: str, message: str, title: str | None) -> None:
         if self.is_actions:
@@ -192,20 +253,26 @@ class Runner:
 
         Trusted :meth:`command` calls inside still work. Re-entrant: an inner block is a no-op.
         A group still open when the block ends is ended with it, so whatever follows (a timeout,
-        a cancellation) is not folded away.
+        a cancellation) is not folded away. Once :attr:`stream` is taken, the runner is stopped at
+        the block's first untrusted text, not at its start.
         """
-        if not self.is_actions or self._stop_token is not None:
+        if not self.is_actions or self._protecting:
             yield
             return
         with self._lock:
-            self._stop_token = _new_token()
-            self._write(f"::stop-commands::{self._stop_token}")
+            self._protecting = True
+            if self._stream is None:
+                self._stop()  # anything may print next, straight to the step's stream
         try:
             yield
         finally:
             with self._lock:
-                token, self._stop_token = self._stop_token, None
-                self._write(f"::{token}::")
+                self._protecting = False
+                if self._stop_token is not None:
+                    if not self._at_line_start:
+                        self._raw("\n")
+                    self._write(f"::{self._stop_token}::")
+                    self._stop_token = None
                 if self._group_open:
                     self._write(_format_command("endgroup", "", {}))
                     self._group_open = False
@@ -233,9 +300,44 @@ class Runner:
             handle.write("".join(chunks))
 
     def append_summary(self, markdown: str) -> None:
-        """Append Markdown to the job's step summary (``$GITHUB_STEP_SUMMARY``); no-op when unset."""
+        """Append Markdown to the job's step summary (``$GITHUB_STEP_SUMMARY``); no-op when unset.
+
+        Control characters but TAB, CR and LF (ESC, BEL, NUL, …: untrusted text may carry them)
+        become ``�``.
+        """
         path = self._env.get("GITHUB_STEP_SUMMARY")
         if not path:
             return
+        markdown = _SUMMARY_CONTROLS.sub("\ufffd", markdown)
         with self._lock, Path(path).open("a", encoding="utf-8", newline="\n") as handle:
             handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+
+
+class _LogStream(io.TextIOBase):
+    """:attr:`Runner.stream`: a text stream whose writes are the runner's untrusted text."""
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__()
+        self._runner = runner
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The step stream's encoding."""
+        return str(getattr(self._runner._out, "encoding", None) or "utf-8")
+
+    def writable(self) -> bool:
+        """Always writable."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Write untrusted text to the step's log (stopping the runner first when protected)."""
+        self._runner._untrusted(text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Each write is flushed already."""
+
+    def isatty(self) -> bool:
+        """Whether the step's stream is a terminal."""
+        isatty = getattr(self._runner._out, "isatty", None)
+        return bool(isatty()) if callable(isatty) else False

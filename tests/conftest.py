@@ -1,4 +1,5 @@
-"""Shared fixtures: the local AWS emulator, started once per test process, reset between tests."""
+"""Shared fixtures: the local AWS emulator, started once per test process, reset between tests, and
+the recording (and, on demand, misbehaving) proxy of tests/proxy.py in front of it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import boto3
 import pytest
 
 from canary.emulator import Emulator, EmulatorTimings
+from tests.proxy import Proxy, serve
 
 REGION = "us-east-1"
 
@@ -51,3 +53,16 @@ def aws(emulator: Emulator) -> Any:
         )
 
     return client
+
+
+@pytest.fixture(scope="session")
+def _proxy(_emulator_server: Emulator) -> Iterator[Proxy]:
+    with serve(_emulator_server.port) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def recorder(emulator: Emulator, _proxy: Proxy) -> Proxy:
+    """The proxy with no rules and nothing recorded; the emulator behind it is reset."""
+    _proxy.reset()
+    return _proxy

@@ -99,6 +99,8 @@ class RunnerLog:
     commands: list[Command] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     stopped: bool = False
+    empty_stops: int = 0
+    """``::stop-commands::`` followed by its ``::TOKEN::`` with no line between (noise in the log)."""
 
     def named(self, name: str) -> list[Command]:
         """Commands of one name that the runner acted on."""
@@ -115,21 +117,27 @@ def process(output: str) -> RunnerLog:
     log = RunnerLog()
     registered = set(REGISTERED) | {"stop-commands"}
     token: str | None = None
+    stopped_lines = 0
     for line in output.splitlines():
         command = parse_v2(line, registered) or parse_legacy(line, registered)
         if command is None:
             log.lines.append(line)
+            stopped_lines += 1
             continue
         if token is not None:
             log.lines.append(line)
             if command.name == token.lower():
                 registered.discard(token.lower())
                 token = None
+                log.empty_stops += int(stopped_lines == 0)
+            else:
+                stopped_lines += 1
             continue
         if command.name == "stop-commands":
             log.lines.append(line)
             token = command.data
             registered.add(token.lower())
+            stopped_lines = 0
             continue
         log.commands.append(command)
         if command.name in {"group", "endgroup"}:

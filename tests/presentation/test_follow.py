@@ -8,7 +8,9 @@ Throttling and retries: https://docs.aws.amazon.com/sdkref/latest/guide/feature-
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import math
 import random
 import threading
 import time
@@ -21,7 +23,19 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
 from canary.emulator import Emulator
-from canary.follow import Follower, FollowTimeout, HistoryEvent, json_path, sfn_client_config, wait_seconds
+from canary.follow import (
+    FAST_INTERVAL,
+    IDLE_INTERVAL,
+    LONG_IDLE_INTERVAL,
+    MAX_WAIT_SLEEP,
+    WAKE_AFTER_WAIT,
+    Follower,
+    FollowTimeout,
+    HistoryEvent,
+    json_path,
+    sfn_client_config,
+    wait_seconds,
+)
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 
@@ -48,6 +62,11 @@ LOOP = {
 
 @pytest.fixture
 def sfn(emulator: Emulator) -> Any:
+    """A Step Functions client configured as the action configures the follower's client."""
+    return follower_client(emulator)
+
+
+def follower_client(emulator: Emulator) -> Any:
     """A Step Functions client configured as the action configures the follower's client."""
     return boto3.client(
         "stepfunctions",
@@ -93,6 +112,48 @@ def no_sleep(_: float) -> None:
     """The follower's sleep, for executions that are already closed."""
 
 
+class FakeClock:
+    """The follower's ``clock``, ``sleep`` and ``wait`` on virtual time: a sleep advances it at once.
+
+    It starts at the real time (Wait ends are computed from the emulator's event timestamps), and
+    records when the follower called each operation, so a test asserts the schedule, not how long
+    anything took.
+    """
+
+    def __init__(self, sfn: Any) -> None:
+        self.now = time.time()
+        self.sleeps: list[float] = []
+        self.calls: list[tuple[float, str]] = []
+        sfn.meta.events.register("before-call.sfn.*", self._on_call)
+
+    def _on_call(self, model: Any, **_: Any) -> None:
+        self.calls.append((self.now, model.name))
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        if not stop.is_set():
+            self.sleep(seconds)
+        return stop.is_set()
+
+    def polls(self, after: float = 0.0) -> list[float]:
+        """Times of the GetExecutionHistory calls made at or after ``after``."""
+        return [at for at, name in self.calls if name == "GetExecutionHistory" and at >= after]
+
+
+def wait_entered(sfn: Any, arn: str) -> None:
+    """Wait (really) until the execution is inside its Wait state."""
+    deadline = time.time() + 60
+    while not any(t == "WaitStateEntered" for _, t in full_history(sfn, arn)[-3:]):
+        assert time.time() < deadline, "the execution never reached its Wait"
+        time.sleep(0.05)
+
+
 def assert_exactly_once_in_order(seen: list[HistoryEvent], expected: list[tuple[int, str]]) -> None:
     assert [(e.id, e.type) for e in seen] == expected
     assert [e.id for e in seen] == list(range(1, len(expected) + 1))
@@ -132,21 +193,20 @@ class PollCost:
 
 
 def per_poll_cost_after(sfn: Any, iterations: int, name: str) -> PollCost:
-    """Follow an execution that made ``4 * iterations`` events and then waits 2 s: cost of later polls."""
-    arn = start(sfn, LOOP, {"i": 0, "n": iterations, "w": 2}, name=name)
-    deadline = time.time() + 60
-    while not any(t == "WaitStateEntered" for _, t in full_history(sfn, arn)[-3:]):
-        assert time.time() < deadline
-        time.sleep(0.05)
-    follower = Follower(sfn, arn, include_data=True)
-    polls_before = bytes_before = 0
-    events = 0
-    for event in follower.events(deadline=time.time() + 30):
-        events += 1
-        if event.type == "WaitStateEntered":
-            polls_before, bytes_before = follower.api_calls, follower.bytes_read
+    """Follow an execution that made ``4 * iterations`` events and then waits: cost of later polls."""
+    arn = start(sfn, LOOP, {"i": 0, "n": iterations, "w": 100}, name=name)
+    wait_entered(sfn, arn)
+    clock = FakeClock(sfn)
+    follower = Follower(sfn, arn, include_data=True, clock=clock, sleep=clock.sleep)
+    stream = follower.events(deadline=clock.now + 65)
+    seen = list(itertools.takewhile(lambda e: e.type != "WaitStateEntered", stream))
+    polls_before, bytes_before = follower.api_calls, follower.bytes_read
+    with pytest.raises(FollowTimeout):
+        seen.extend(stream)
+    sfn.stop_execution(executionArn=arn)
+    events = len(seen) + 1  # takewhile consumed the WaitStateEntered
     polls = follower.api_calls - polls_before
-    assert polls >= 1
+    assert polls >= 2
     return PollCost(events, bytes_before, polls, (follower.bytes_read - bytes_before) / polls)
 
 
@@ -157,58 +217,101 @@ def test_each_poll_costs_the_same_however_long_the_history(sfn: Any) -> None:
     # Same calls and about the same bytes per poll, while the history is 60 times longer...
     assert long.polls <= short.polls + 2
     assert long.bytes_per_poll < 2 * short.bytes_per_poll + 500
-    # ... and a small fraction of re-reading it (issue 5: at least 50 times fewer bytes).
+    # ... and a small fraction of re-reading it (at least 50 times fewer bytes).
     assert long.bytes_per_poll * 50 < long.first_read_bytes
 
 
-def test_sleeps_through_a_known_wait_and_sees_its_end_within_a_second(sfn: Any) -> None:
-    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 3})
-    sleeps: list[float] = []
+def _entered(seen: list[HistoryEvent]) -> HistoryEvent:
+    return next(e for e in seen if e.type == "WaitStateEntered")
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        time.sleep(seconds)
 
-    follower = Follower(sfn, arn, include_data=True, sleep=sleep)
-    latencies = {}
-    for event in follower.events(deadline=time.time() + 30):
-        latencies[event.type] = time.time() - event.timestamp.timestamp()
-    assert max(sleeps) > 2.0  # slept through the 3 s Wait in one go
-    assert latencies["WaitStateExited"] < 1.0
-    assert latencies["ExecutionSucceeded"] < 1.0
-    # A fixed 1 s poller makes ≥ 4 calls over this execution; we read the definition once on top.
-    assert follower.api_calls <= 8
+def test_sleeps_through_a_known_wait_and_polls_just_after_its_end(sfn: Any) -> None:
+    """A 100 s Wait: sleeps of MAX_WAIT_SLEEP, then one poll WAKE_AFTER_WAIT after the Wait's end."""
+    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 100})
+    wait_entered(sfn, arn)
+    clock = FakeClock(sfn)
+    follower = Follower(sfn, arn, include_data=True, clock=clock, sleep=clock.sleep)
+    seen: list[HistoryEvent] = []
+    with pytest.raises(FollowTimeout):
+        seen.extend(follower.events(deadline=clock.now + 101))
+    end = _entered(seen).timestamp.timestamp() + 100
+    polls = clock.polls()
+    first, *during, wake = polls[: 1 + math.ceil((end + WAKE_AFTER_WAIT - polls[0]) / MAX_WAIT_SLEEP)]
+    assert wake == pytest.approx(end + WAKE_AFTER_WAIT, abs=1e-6)
+    gaps = [b - a for a, b in itertools.pairwise([first, *during, wake])]
+    assert gaps[:-1] == [pytest.approx(MAX_WAIT_SLEEP)] * (len(gaps) - 1)
+    assert 0 < gaps[-1] <= MAX_WAIT_SLEEP
+    assert len(during) == 3  # 100.3 s in sleeps of at most 30 s: wakes at 30, 60 and 90
+    # the definition was read once, for the Wait; nothing else but history polls
+    assert [name for _, name in clock.calls].count("DescribeStateMachineForExecution") == 1
+    assert {name for _, name in clock.calls} == {"GetExecutionHistory", "DescribeStateMachineForExecution"}
+    sfn.stop_execution(executionArn=arn)
 
 
 def test_without_execution_data_a_wait_is_polled_not_guessed(sfn: Any) -> None:
-    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 2})
-    follower = Follower(sfn, arn, include_data=False)
-    seen = list(follower.events(deadline=time.time() + 30))
-    assert seen[-1].type == "ExecutionSucceeded"
+    """No state input: the Wait's length is unknown, so the follower backs off as when idle."""
+    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 100})
+    wait_entered(sfn, arn)
+    clock = FakeClock(sfn)
+    follower = Follower(sfn, arn, include_data=False, clock=clock, sleep=clock.sleep)
+    seen: list[HistoryEvent] = []
+    with pytest.raises(FollowTimeout):
+        seen.extend(follower.events(deadline=clock.now + 75))
+    sfn.stop_execution(executionArn=arn)
+    assert seen[-1].type == "WaitStateEntered"
     assert all("input" not in e.details for e in seen)
+    polls = clock.polls()
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
+    assert gaps[0] == pytest.approx(FAST_INTERVAL)  # right after new events
+    expected = gaps[0]
+    for at, gap in zip(polls[1:], gaps[1:], strict=False):
+        cap = LONG_IDLE_INTERVAL if at - polls[0] > 60 else IDLE_INTERVAL
+        expected = min(cap, expected * 1.5)
+        if at + gap < polls[0] + 75 - 1e-6:  # the last sleep is cut at the deadline
+            assert gap == pytest.approx(expected), (at - polls[0], gaps)
+    assert max(gaps) == pytest.approx(LONG_IDLE_INTERVAL)
 
 
 def test_deadline_raises_follow_timeout_after_yielding_what_exists(sfn: Any) -> None:
-    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 30})
-    follower = Follower(sfn, arn, include_data=True)
+    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 100})
+    wait_entered(sfn, arn)
+    clock = FakeClock(sfn)
+    follower = Follower(sfn, arn, include_data=True, clock=clock, sleep=clock.sleep)
     seen: list[str] = []
-    started = time.time()
+    deadline = clock.now + 1.0
     with pytest.raises(FollowTimeout):
-        seen.extend(e.type for e in follower.events(deadline=time.time() + 1.0))
-    assert time.time() - started < 2.0
+        seen.extend(e.type for e in follower.events(deadline=deadline))
+    assert clock.now == pytest.approx(deadline)  # slept up to the deadline, not into the Wait
+    assert clock.sleeps == [pytest.approx(1.0)]
+    assert len(clock.polls()) == 2
     assert "WaitStateEntered" in seen
     assert follower.describe()["status"] == "RUNNING"
+    sfn.stop_execution(executionArn=arn)
 
 
-def test_stop_event_returns_promptly_without_error(sfn: Any) -> None:
-    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 30})
+def test_stop_event_returns_at_once_without_error(sfn: Any) -> None:
+    """A stop set while the follower waits ends the wait (``Event.wait``) and the follow, no more calls."""
+    arn = start(sfn, LOOP, {"i": 0, "n": 1, "w": 100})
+    wait_entered(sfn, arn)
+    clock = FakeClock(sfn)
     stop = threading.Event()
-    threading.Timer(0.5, stop.set).start()
-    started = time.time()
-    seen = list(Follower(sfn, arn, include_data=True).events(deadline=time.time() + 20, stop=stop))
-    assert time.time() - started < 1.5
+    waits: list[tuple[threading.Event, float]] = []
+
+    def wait(event: threading.Event, seconds: float) -> bool:
+        waits.append((event, seconds))
+        event.set()  # the signal arrives during this wait
+        return event.wait(0)
+
+    follower = Follower(sfn, arn, include_data=True, clock=clock, sleep=clock.sleep, wait=wait)
+    seen = list(follower.events(deadline=clock.now + 20, stop=stop))
     assert seen
     assert not seen[-1].terminal
+    assert waits == [(stop, pytest.approx(20.0))]  # waited on the stop, up to the deadline
+    assert len(clock.polls()) == 1
+    assert clock.sleeps == []
+    assert list(follower.events(deadline=clock.now + 20, stop=stop)) == []  # already set: no call
+    assert len(clock.calls) == 2  # the poll and the definition read
+    sfn.stop_execution(executionArn=arn)
 
 
 def test_unknown_execution_is_an_error_not_a_retry(sfn: Any) -> None:
@@ -258,21 +361,24 @@ def inject_faults(sfn: Any, rate: float, seed: int) -> Callable[[], dict[str, in
     return lambda: counts
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_faults_on_a_closed_long_history_lose_and_repeat_nothing(sfn: Any, aws: Any, seed: int) -> None:
+def test_faults_on_a_closed_long_history_lose_and_repeat_nothing(aws: Any, emulator: Emulator) -> None:
+    """Three fault schedules over the same long history (built once: it is the slow part)."""
     control = aws("stepfunctions")
     arn = start(control, LOOP, {"i": 0, "n": 700, "w": 0})
     wait_closed(control, arn)
-    counts = inject_faults(sfn, rate=0.3, seed=seed)
-    sleeps: list[float] = []
-    follower = Follower(sfn, arn, include_data=False, sleep=sleeps.append, rng=seeded(seed))
-    seen = list(follower.events(deadline=time.time() + 60))
-    assert_exactly_once_in_order(seen, full_history(control, arn))
-    injected = sum(counts().values()) - counts()["ok"]
-    assert injected > 0
-    assert follower.transient_errors == injected
-    assert follower.throttled == counts()["throttle"]
-    assert follower.api_calls == sum(counts().values())
+    expected = full_history(control, arn)
+    for seed in (1, 2, 3):
+        sfn = follower_client(emulator)
+        counts = inject_faults(sfn, rate=0.3, seed=seed)
+        sleeps: list[float] = []
+        follower = Follower(sfn, arn, include_data=False, sleep=sleeps.append, rng=seeded(seed))
+        seen = list(follower.events(deadline=time.time() + 60))
+        assert_exactly_once_in_order(seen, expected)
+        injected = sum(counts().values()) - counts()["ok"]
+        assert injected > 0, seed
+        assert follower.transient_errors == injected, seed
+        assert follower.throttled == counts()["throttle"], seed
+        assert follower.api_calls == sum(counts().values()), seed
 
 
 def test_faults_while_following_a_live_execution_lose_and_repeat_nothing(sfn: Any, aws: Any) -> None:

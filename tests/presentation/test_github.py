@@ -6,11 +6,14 @@ Workflow commands: https://docs.github.com/en/actions/reference/workflows-and-ac
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 
 from canary.github import Runner, escape_data, escape_property, inert
+from canary.render import Renderer, make_console
+from tests.presentation import snapshots
 from tests.presentation.runner_log import parse_output_file, process
 
 ACTIONS = {"GITHUB_ACTIONS": "true"}
@@ -31,6 +34,10 @@ INJECTIONS = [
     "::stop-commands::mine",
     "::endgroup::",
 ]
+TERMINAL = "\x1b[2J\x1b]0;title\x07\x1b[31mred\x9b0m \x00nul\x7f\x90dcs\x1b\\ tab\tend"
+"""Terminal sequences (CSI, OSC, DCS), BEL, NUL, DEL and C1 controls, as an alarm reason may carry."""
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0/C1 control characters but TAB, LF and CR (which commands escape and the runner unescapes)."""
 
 
 def test_command_escapes_data_and_properties_so_the_runner_reads_back_the_same_text() -> None:
@@ -74,7 +81,8 @@ def test_raw_untrusted_lines_inside_protect_are_never_acted_on(attack: str) -> N
         runner.error(f"cause: {attack}", title=attack)
         out.write(attack + "\n")
     log = process(out.getvalue())
-    shown = attack.replace("\u2028", " ")  # a break the runner cannot escape becomes a space
+    # a break the runner cannot escape becomes a space, another control character U+FFFD
+    shown = attack.replace("\u2028", " ").replace("\x1b", "\ufffd")
     assert [(c.name, c.data, c.properties) for c in log.commands] == [
         ("error", f"cause: {shown}", {"title": shown})
     ]
@@ -192,3 +200,109 @@ def test_group_ends_the_open_group_in_one_resume() -> None:
         runner.endgroup()
     assert [c.name for c in process(out.getvalue()).commands] == ["group", "endgroup", "group", "endgroup"]
     assert out.getvalue().count("::stop-commands::") == 4
+
+
+def test_annotations_and_group_titles_carry_no_control_characters() -> None:
+    out = io.StringIO()
+    runner = Runner(out, ACTIONS)
+    with runner.protect():
+        runner.group(f"Bake {TERMINAL}")
+        runner.error(f"alarm: {TERMINAL}\nsecond line", title=f"Rolled back {TERMINAL}")
+        runner.warning(TERMINAL, title=TERMINAL)
+    assert not CONTROLS.search(out.getvalue().replace("\r", "")), repr(out.getvalue())
+    commands = [c for c in process(out.getvalue()).commands if c.name != "endgroup"]
+    assert [c.name for c in commands] == ["group", "error", "warning"]
+    for command in commands:
+        for text in (command.data, *command.properties.values()):
+            assert not CONTROLS.search(text), repr(text)
+    error = commands[1]
+    assert error.data.startswith("alarm: \ufffd[2J\ufffd]0;title\ufffd\ufffd[31mred")
+    assert error.data.endswith("tab\tend\nsecond line")
+    assert error.properties["title"].startswith("Rolled back \ufffd[2J")
+
+
+def test_add_mask_keeps_the_exact_value_to_mask() -> None:
+    out = io.StringIO()
+    Runner(out, ACTIONS).add_mask("s3cr\x1bt")
+    assert [c.data for c in process(out.getvalue()).named("add-mask")] == ["s3cr\x1bt"]
+
+
+def test_summary_text_carries_no_control_characters(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    runner = Runner(io.StringIO(), {"GITHUB_STEP_SUMMARY": str(summary)})
+    runner.append_summary(f"| cause | {TERMINAL} |\r\n")
+    text = summary.read_text(encoding="utf-8")
+    assert not CONTROLS.search(text), repr(text)
+    assert "\ufffd[31mred" in text
+    assert "tab\tend" in text
+
+
+def _runner_log(stream_taken: bool) -> tuple[Runner, io.StringIO]:
+    out = io.StringIO()
+    runner = Runner(out, ACTIONS)
+    if stream_taken:
+        assert runner.stream.writable()
+    return runner, out
+
+
+def test_a_protect_block_with_nothing_printed_writes_nothing() -> None:
+    runner, out = _runner_log(stream_taken=True)
+    with runner.protect():
+        assert runner.protected
+    assert not runner.protected
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("attack", INJECTIONS)
+def test_through_the_stream_untrusted_text_is_stopped_and_no_pair_is_empty(attack: str) -> None:
+    runner, out = _runner_log(stream_taken=True)
+    with runner.protect():
+        runner.group("Bake")
+        runner.stream.write(attack + "\n")  # raw, as a console prints: the runner must ignore it
+        runner.line(attack)
+        runner.endgroup()
+        runner.group("Promote")
+        runner.stream.write("partial ")
+        runner.stream.write(attack)
+        runner.error(f"cause: {attack}", title="Rolled back")  # last, as the outcome's annotation
+    log = process(out.getvalue())
+    shown = attack.replace("\u2028", " ").replace("\x1b", "\ufffd")
+    assert [(c.name, c.data) for c in log.commands] == [
+        ("group", "Bake"),
+        ("endgroup", ""),
+        ("group", "Promote"),
+        ("error", f"cause: {shown}"),
+        ("endgroup", ""),
+    ]
+    assert not log.stopped
+    assert log.empty_stops == 0, out.getvalue()
+    assert out.getvalue().count("::stop-commands::canary-") == 2
+
+
+def test_the_rendered_deploy_has_no_empty_stop_pair_when_the_console_prints_through_the_runner() -> None:
+    """The renderer's closing annotation, last in its protect block, is not followed by a stop/resume pair."""
+    events = snapshots.load("canary-rolled-back")
+    runner, out = _runner_log(stream_taken=True)
+    renderer = Renderer(make_console(runner.stream, {"NO_COLOR": "1"}, github=True, width=120), runner)
+    with runner.protect():
+        for event in events:
+            renderer.event(event)
+    with runner.protect():
+        renderer.outcome(snapshots.outcome_of(events))
+    log = process(out.getvalue())
+    assert log.empty_stops == 0, out.getvalue()
+    assert not log.stopped
+    expected = process(snapshots.render(events, github=True, verbose=False)[0])
+    assert log.commands == expected.commands
+    assert [line for line in log.lines if "stop-commands" not in line and "canary-" not in line] == [
+        line for line in expected.lines if "stop-commands" not in line and "canary-" not in line
+    ]
+
+
+def test_writing_straight_to_the_step_stream_keeps_the_runner_stopped_after_each_command() -> None:
+    """Until the stream is taken anything may print to ``out``: a command is followed by a stop."""
+    runner, out = _runner_log(stream_taken=False)
+    with runner.protect():
+        runner.notice("trusted")
+        out.write("::error::pwned\n")
+    assert [c.name for c in process(out.getvalue()).commands] == ["notice"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.action.conftest import Recorder, Runner, base_inputs
+from tests.action.conftest import Runner, base_inputs
+from tests.proxy import Proxy
 
 EXTRA: list[tuple[str, dict[str, str], str]] = [
     ("model-data-bucket-only", {"model_data": "s3://"}, "model-data"),
@@ -37,7 +38,7 @@ EXTRA: list[tuple[str, dict[str, str], str]] = [
 
 @pytest.mark.parametrize(("inputs", "name"), [(i, n) for _, i, n in EXTRA], ids=[c for c, _, _ in EXTRA])
 def test_more_malformed_input_exits_2_naming_the_input_without_any_aws_call(
-    runner: Runner, recorder: Recorder, inputs: dict[str, str], name: str
+    runner: Runner, recorder: Proxy, inputs: dict[str, str], name: str
 ) -> None:
     result = runner.run(base_inputs(**inputs))
     assert result.returncode == 2, result.stdout + result.stderr

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.action.conftest import ACCOUNT, REGION, Runner, base_inputs, make_endpoint
-from tests.security.conftest import FaultProxy, history, printed_events
+from tests.proxy import Proxy
+from tests.security.conftest import history, printed_events
 
 FOLLOW_CALLS = ("GetExecutionHistory", "DescribeExecution", "DescribeStateMachineForExecution")
 SETUP_CALLS = (
@@ -44,7 +45,7 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS), ids=list(SCENARIOS))
 def test_follow_survives_transient_faults_and_prints_every_event_once_in_order(
-    scenario: str, faulty_runner: Runner, faulty: FaultProxy, aws: Any
+    scenario: str, faulty_runner: Runner, faulty: Proxy, aws: Any
 ) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     faulty.reset(seed=sum(map(ord, scenario)))
@@ -52,7 +53,7 @@ def test_follow_survives_transient_faults_and_prints_every_event_once_in_order(
         faulty.add("GetExecutionHistory", kind=kind, count=1)  # type: ignore[arg-type]
     for kind, rate in SCENARIOS[scenario]:
         faulty.add(*FOLLOW_CALLS, kind=kind, rate=rate)  # type: ignore[arg-type]
-    inputs = base_inputs(verbose="true", wait_minutes="0.06", canary_weights="20,50")
+    inputs = base_inputs(verbose="true", wait_minutes="0.03", canary_weights="20,50")
     result = faulty_runner.run(inputs, {"NO_COLOR": "1"}, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["outcome"] == "deployed"
@@ -66,7 +67,7 @@ def test_follow_survives_transient_faults_and_prints_every_event_once_in_order(
 
 
 def test_a_rolled_back_deploy_is_reported_as_rolled_back_through_faults(
-    faulty_runner: Runner, faulty: FaultProxy, aws: Any
+    faulty_runner: Runner, faulty: Proxy, aws: Any
 ) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     faulty.reset(seed=3)
@@ -82,7 +83,7 @@ def test_a_rolled_back_deploy_is_reported_as_rolled_back_through_faults(
 
 
 def test_setup_calls_are_retried_and_a_lost_start_response_starts_one_execution_only(
-    faulty_runner: Runner, faulty: FaultProxy, aws: Any
+    faulty_runner: Runner, faulty: Proxy, aws: Any
 ) -> None:
     """StartExecution is idempotent for the same name and input while it runs (API reference)."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])

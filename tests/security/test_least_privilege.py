@@ -29,7 +29,8 @@ import botocore.session
 import pytest
 import yaml
 
-from tests.action.conftest import Recorder, Runner, base_inputs, make_endpoint, wait_for
+from tests.action.conftest import Runner, base_inputs, make_endpoint, wait_for
+from tests.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = ROOT / "canary" / "statemachine.asl.json"
@@ -186,7 +187,7 @@ def _code_operations() -> set[str]:
     return found
 
 
-def _observed(recorder: Recorder) -> set[str]:
+def _observed(recorder: Proxy) -> set[str]:
     actions = set()
     for operation in recorder.operations:
         target, _, name = operation.partition(".")
@@ -195,7 +196,7 @@ def _observed(recorder: Recorder) -> set[str]:
     return actions
 
 
-def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Recorder, aws: Any) -> None:
+def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Proxy, aws: Any) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     first = runner.run(base_inputs(wait_minutes="0.02"), timeout=180)
     assert first.returncode == 0, first.stdout + first.stderr

@@ -5,7 +5,8 @@
   ``--require-hashes``.
 - The base image is pinned by ``@sha256:`` digest (a tag can be moved to other content).
 - Every ``uses:`` is pinned by a full 40-hex commit SHA, as GitHub's security hardening guide advises
-  (https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions);
+  (https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions),
+  with its version in a comment (``# vX.Y.Z``) and one SHA per action across files;
   ``./`` (this repository at the running commit) is the only local form.
 - Workflows start from ``permissions: {}`` and each job asks for only what it needs
   (https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/controlling-permissions-for-github_token).
@@ -28,6 +29,8 @@ REQUIREMENTS = sorted((ROOT / "requirements").glob("*.txt"))
 PINNED = re.compile(r"[A-Za-z0-9._-]+(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+( ?;.*)?")
 """``name[extras]==version`` with an optional environment marker."""
 SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
+VERSION_COMMENT = re.compile(r"^\s+#\s+v\d+(\.\d+){0,2}\b")
 OWN_ACTION = "org/sm-canary-action@v"
 """The examples show users the action by its moving major tag (README, .github/zizmor.yml policy)."""
 ALLOWED_JOB_PERMISSIONS = {
@@ -116,6 +119,22 @@ def test_every_uses_is_pinned_by_commit_sha(path: Path) -> None:
         assert SHA.match(ref), f"{path.name}: uses {ref!r} is not pinned by a 40-hex commit SHA"
 
 
+def test_every_pin_has_its_version_in_a_comment_and_each_action_one_sha() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS + EXAMPLES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = USES_LINE.match(line)
+            if not match or not SHA.match(match["ref"]):
+                continue  # local and own-action references: see the test above
+            where = f"{path.name}:{number}"
+            assert VERSION_COMMENT.match(match["rest"]), f"{where}: no `# vX.Y.Z` comment after the SHA"
+            action, sha = match["ref"].split("@")
+            pins.setdefault(action, set()).add(sha)
+    assert "aws-actions/configure-aws-credentials" in pins
+    drifted = {action: shas for action, shas in pins.items() if len(shas) > 1}
+    assert not drifted, f"the same action pinned to different SHAs (bump them together): {drifted}"
+
+
 def test_the_action_itself_is_referenced_only_by_major_tag_in_examples() -> None:
     """The single exception above is the user-facing ``@v1`` of this action, nothing else."""
     own = [ref for path in EXAMPLES for ref in _uses(_load(path)) if not SHA.match(ref)]
@@ -133,12 +152,14 @@ def test_workflows_grant_no_token_by_default_and_jobs_only_what_they_need(path: 
         assert isinstance(permissions, dict), (
             f"{path.name}: job {name}: {permissions!r} (no read-all/write-all)"
         )
+        if path in EXAMPLES:  # a deploying job needs its OIDC token: the user sees what it takes
+            assert permissions, f"{path.name}: job {name} declares no permissions"
         allowed = ALLOWED_JOB_PERMISSIONS | (
             RELEASE_ONLY_PERMISSIONS if path.name == "release.yml" else set()
         )
         extra = set(permissions.items()) - allowed
         assert not extra, f"{path.name}: job {name} asks for {sorted(extra)}"
-        assert "timeout-minutes" in job, f"{path.name}: job {name} has no timeout-minutes"
+        assert isinstance(job.get("timeout-minutes"), int), f"{path.name}: job {name} has no timeout-minutes"
 
 
 @pytest.mark.parametrize("path", WORKFLOWS + EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")

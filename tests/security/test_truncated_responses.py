@@ -16,7 +16,8 @@ import boto3
 
 from canary.follow import Follower, sfn_client_config
 from tests.action.conftest import REGION, SFN_ROLE, wait_for
-from tests.security.conftest import FaultProxy, history
+from tests.proxy import Proxy
+from tests.security.conftest import history
 
 
 def _succeeded_execution(aws: Any) -> str:
@@ -31,7 +32,7 @@ def _succeeded_execution(aws: Any) -> str:
     return arn
 
 
-def _follower(faulty: FaultProxy, arn: str) -> Follower:
+def _follower(faulty: Proxy, arn: str) -> Follower:
     client = boto3.client(
         "stepfunctions",
         region_name=REGION,
@@ -43,9 +44,7 @@ def _follower(faulty: FaultProxy, arn: str) -> Follower:
     return Follower(client, arn, sleep=lambda _: None)
 
 
-def test_a_truncated_describe_execution_is_retried_not_read_as_no_status(
-    faulty: FaultProxy, aws: Any
-) -> None:
+def test_a_truncated_describe_execution_is_retried_not_read_as_no_status(faulty: Proxy, aws: Any) -> None:
     arn = _succeeded_execution(aws)
     cut = faulty.add("DescribeExecution", kind="truncate", count=1)
     follower = _follower(faulty, arn)
@@ -55,7 +54,7 @@ def test_a_truncated_describe_execution_is_retried_not_read_as_no_status(
     assert follower.transient_errors == 1
 
 
-def test_a_truncated_history_page_is_retried_and_every_event_read_once(faulty: FaultProxy, aws: Any) -> None:
+def test_a_truncated_history_page_is_retried_and_every_event_read_once(faulty: Proxy, aws: Any) -> None:
     arn = _succeeded_execution(aws)
     cut = faulty.add("GetExecutionHistory", kind="truncate", count=1)
     follower = _follower(faulty, arn)
