@@ -231,7 +231,7 @@ class Action:
         self.runner.line(f"execution {deployment.execution_name}: {console_url(deployment.execution_arn)}")
         from canary.render import Renderer, make_console
 
-        console = make_console(self.out, self.env)
+        console = make_console(self.runner.stream, self.env)
         renderer = Renderer(console, self.runner, verbose=settings.verbose)
         return self._follow(clients, settings, deployment, renderer=renderer, deadline=deadline, run=run)
 

@@ -1,31 +1,27 @@
 """Fixtures that run the action the way the GitHub runner does: ``entrypoint.py``, environment only.
 
-``recorder`` is an HTTP proxy in front of the emulator that records every AWS operation the *action*
-makes (the state machine's own calls go straight to the emulator), so tests can count writes.
+``recorder`` (tests/conftest.py, the proxy of tests/proxy.py) records every AWS operation the
+*action* makes (the state machine's own calls go straight to the emulator), so tests can count writes.
 """
 
 from __future__ import annotations
 
-import http.client
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from canary.emulator import Emulator
-from canary.emulator.server import free_port
 from canary.race import START_HOLD_ENV
 from tests.presentation.runner_log import RunnerLog, parse_output_file, process
+from tests.proxy import Proxy as Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
@@ -35,89 +31,6 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution"
 SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/canary-state-machine"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:1.0"
 READ_PREFIXES = ("Describe", "List", "Get")
-
-
-@dataclass
-class Recorder:
-    """AWS operations seen by the proxy, as ``Service.Operation`` strings."""
-
-    url: str
-    operations: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def clear(self) -> None:
-        """Forget what was recorded."""
-        with self.lock:
-            self.operations.clear()
-
-    @property
-    def writes(self) -> list[str]:
-        """Operations that are not reads (Describe*, List*, Get*)."""
-        with self.lock:
-            return [op for op in self.operations if not op.split(".")[-1].startswith(READ_PREFIXES)]
-
-
-def _operation(headers: Mapping[str, str], body: bytes) -> str:
-    target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
-    if target:
-        return target
-    if body.startswith(b"Action=") or b"&Action=" in body:
-        for part in body.decode(errors="replace").split("&"):
-            if part.startswith("Action="):
-                return f"query.{part[7:]}"
-    return f"unknown.{headers.get('Content-Type', '')}"
-
-
-def _proxy_handler(upstream_port: int, recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            with recorder.lock:
-                recorder.operations.append(_operation(dict(self.headers.items()), body))
-            connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
-            connection.request(self.command, self.path, body=body, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-            connection.close()
-
-        do_GET = do_POST = do_PUT = do_DELETE = _forward
-
-    return Handler
-
-
-@pytest.fixture(scope="session")
-def _proxy(_emulator_server: Emulator) -> Iterator[Recorder]:
-    port = free_port()
-    recorder = Recorder(url=f"http://127.0.0.1:{port}")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), _proxy_handler(_emulator_server.port, recorder)
-    )
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield recorder
-    server.shutdown()
-
-
-@pytest.fixture
-def recorder(emulator: Emulator, _proxy: Recorder) -> Recorder:
-    """The recording proxy, emptied; the emulator behind it is reset."""
-    _proxy.clear()
-    return _proxy
 
 
 @dataclass

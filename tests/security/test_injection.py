@@ -68,6 +68,7 @@ def _assert_runner_acted_on_nothing_hostile(result: ActionRun) -> None:
         names = {command.name for command in log.commands}
         assert names <= OWN_COMMANDS, f"the runner acted on {names - OWN_COMMANDS}"
         assert not log.stopped, "the action left the runner's command processing stopped"
+        assert log.empty_stops == 0, "a stop-commands pair with nothing between"
         for command in log.commands:
             assert MARK not in command.name
             assert not CONTROLS.search(command.data), f"a control character in {command}"
