@@ -79,7 +79,7 @@ COMMON_INPUTS = {
     "instance-type": "ml.m5.large",
     "alarm-check-seconds": "2",
     "endpoint-poll-seconds": "1",
-    "endpoint-poll-max-seconds": "2",
+    "endpoint-poll-max-seconds": "30",
     "state-machine-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-canary-state-machine",
     "timeout-minutes": "5",
 }

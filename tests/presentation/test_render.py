@@ -213,14 +213,14 @@ def test_summary_escapes_untrusted_text() -> None:
 CHART_LINE = re.compile(
     r"```mermaid|xychart-beta|```|"
     r'    title "Traffic to the new model \(%\)"|'
-    r'    x-axis "minutes since the start" 0 --> \d+(\.\d+)?|'
+    r'    x-axis "(seconds|minutes|hours) since the start" 0 --> \d+(\.\d+)?|'
     r'    y-axis "traffic \(%\)" 0 --> 100|'
     r"    line \[\d+(\.\d+)?(, \d+(\.\d+)?)*\]"
 )
 
 
 def chart(markdown: str) -> tuple[float, list[float]]:
-    """The Mermaid xychart block of a summary, parsed back: (x-axis end in minutes, the line's values).
+    """The Mermaid xychart block of a summary, parsed back: (x-axis end in seconds, the line's values).
 
     Every line of the block must be one of the fixed shapes (labels fixed, the rest numbers).
     """
@@ -232,7 +232,11 @@ def chart(markdown: str) -> tuple[float, list[float]]:
     [axis] = [line for line in block if "x-axis" in line]
     [series] = [line for line in block if line.startswith("    line [")]
     values = [float(v) for v in series.removeprefix("    line [").removesuffix("]").split(", ")]
-    return float(axis.rsplit(" ", 1)[1]), values
+    unit = axis.split('"')[1].split(" ", 1)[0]
+    return float(axis.rsplit(" ", 1)[1]) * UNIT_SECONDS[unit], values
+
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600}
 
 
 def runs(values: list[float]) -> list[float]:
@@ -240,9 +244,9 @@ def runs(values: list[float]) -> list[float]:
     return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
 
 
-def sample_times(x_end_minutes: float, values: list[float]) -> list[float]:
+def sample_times(x_end: float, values: list[float]) -> list[float]:
     """Seconds since the start of each value, as Mermaid spreads a line over a linear x axis."""
-    step = x_end_minutes * 60 / (len(values) - 1)
+    step = x_end / (len(values) - 1)
     return [i * step for i in range(len(values))]
 
 
@@ -262,9 +266,7 @@ def test_chart_of_a_promoted_two_step_canary_goes_0_10_50_100_at_each_step_start
     x_end, values = chart(markdown)
     assert runs(values) == [0, 10, 50, 100]
     end = timeline[-1].elapsed
-    assert x_end * 60 >= end > x_end * 60 * (len(values) - 2) / (len(values) - 1), (
-        "the axis ends after the deploy"
-    )
+    assert x_end >= end > x_end * (len(values) - 2) / (len(values) - 1), "the axis ends after the deploy"
     canary, shift, promote = (_started(timeline, p) for p in ("Canary 10%", "Canary 50%", "Promote"))
     for at, value in zip(sample_times(x_end, values), values, strict=True):
         expected = 0 if at < canary else 10 if at < shift else 50 if at < promote else 100
@@ -305,9 +307,14 @@ def test_chart_of_a_long_failed_deploy_keeps_the_last_weight_and_spans_it_in_at_
     x_end, values = chart(summary_markdown(outcome, timeline))
     assert runs(values) == [0, 5, 12.5]
     assert len(values) <= 61
-    assert x_end * 60 >= 7000
-    step = x_end / (len(values) - 1)
-    assert step == 2.0 ** round(math.log2(step)), "a power-of-two step: Mermaid's float stepping is exact"
+    assert x_end >= 7000
+    axis = next(line for line in summary_markdown(outcome, timeline).splitlines() if "x-axis" in line)
+    assert '"minutes since the start" 0 --> 118' in axis, "a two-hour deploy reads in whole minutes"
+    end = float(axis.rsplit(" ", 1)[1])
+    step = end / (len(values) - 1)
+    assert step == int(step) or step == 2.0 ** round(math.log2(step)), (
+        "a whole or power-of-two step: Mermaid's float stepping is exact"
+    )
 
 
 def test_a_step_shorter_than_a_sample_interval_still_shows() -> None:
