@@ -303,7 +303,11 @@ class Renderer:
         level, text = shown
         milestone = level != "warn"
         if call == "describeEndpoint":
-            seen = (result.get("EndpointStatus"), result.get("EndpointConfigName"), text.split(" (", 1)[0])
+            seen = (
+                result.get("EndpointStatus"),
+                result.get("EndpointConfigName"),
+                json.dumps(result.get("ProductionVariants"), default=str, sort_keys=True),
+            )
             if seen == self._last_endpoint:
                 return  # the same endpoint again (another poll, the rollback's first look)
             self._last_endpoint = seen
