@@ -491,3 +491,14 @@ def test_the_chart_axis_reads_in_whole_units() -> None:
         markdown, _ = _summary_of(name)
         [axis] = [line for line in markdown.splitlines() if "x-axis" in line]
         assert re.fullmatch(r'    x-axis "seconds since the start" 0 --> \d+', axis), axis
+
+
+def test_the_endpoint_line_after_a_cancel_never_ends_empty() -> None:
+    """Cancelled during a first deploy, the endpoint is Creating and lists no variant yet."""
+    from canary.deploy import EndpointState
+
+    creating = EndpointState("demo-churn", exists=True, status="Creating", config_name="demo-churn-1")
+    assert (
+        creating.describe()
+        == "endpoint demo-churn is Creating on config demo-churn-1 (no variant serving yet)"
+    )
