@@ -53,7 +53,9 @@ class EndpointState:
             f"weight {v.weight if v.weight is not None else '?'}"
             for v in self.variants
         ]
-        return f"endpoint {self.name} is {self.status} on config {self.config_name}: " + "; ".join(parts)
+        line = f"endpoint {self.name} is {self.status} on config {self.config_name}"
+        # While Creating (or right after a cancel) DescribeEndpoint may list no variant yet.
+        return f"{line}: " + "; ".join(parts) if parts else f"{line} (no variant serving yet)"
 
 
 def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:

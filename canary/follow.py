@@ -11,8 +11,11 @@ Timing ("polling that knows the state machine"):
 - after ``WaitStateEntered`` the follower reads the definition once (DescribeStateMachineForExecution)
   and sleeps until the Wait ends, in sleeps of at most :data:`MAX_WAIT_SLEEP`. The duration comes
   from ``Seconds``, ``SecondsPath`` evaluated against the state's input (needs ``include_data``),
-  or ``Timestamp``/``TimestampPath``; when it cannot be known, from the last observed duration of
-  the same Wait state; else the follower polls as when idle;
+  or ``Timestamp``/``TimestampPath``; a JSONata ``Seconds`` (or ``Timestamp``) that is one path,
+  ``{% $wait.seconds %}`` or ``{% $states.input.StartHoldSeconds %}``, is read from the variables
+  the history's ``…StateExited`` events assigned and from the state's input (needs ``include_data``
+  too). When it cannot be known, from the last observed duration of the same Wait state; else the
+  follower polls as when idle;
 - right after new events, or while a task is in flight, it polls every :data:`FAST_INTERVAL`;
 - when nothing changes it backs off by a factor of 1.5 up to :data:`IDLE_INTERVAL`
   (:data:`LONG_IDLE_INTERVAL` after a minute of silence);
@@ -206,16 +209,74 @@ def definition_states(definition: Mapping[str, Any]) -> dict[str, Mapping[str, A
     return found
 
 
-def wait_seconds(state: Mapping[str, Any], state_input: Any, entered: dt.datetime) -> float | None:
-    """How long a Wait state entered at ``entered`` with ``state_input`` waits; None when unknown."""
+def assigned_variables(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables a ``…StateExited`` event's details assigned, each parsed from its JSON text.
+
+    https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html: the history
+    records every assigned value as JSON text (``"step": "1"``, ``"in": "{…}"``). A value that is
+    not valid JSON text is left out.
+    """
+    raw = details.get("assignedVariables")
+    parsed: dict[str, Any] = {}
+    if isinstance(raw, Mapping):
+        for name, text in raw.items():
+            try:
+                parsed[str(name)] = json.loads(text) if isinstance(text, str) else text
+            except ValueError:
+                continue
+    return parsed
+
+
+_JSONATA_PATH = re.compile(r"\{%\s*\$([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*%\}")
+
+
+def jsonata_value(expression: str, variables: Mapping[str, Any], state_input: Any) -> Any:
+    """The value of a JSONata field that is one simple path, ``{% $var.a.b %}`` or
+    ``{% $states.input.a %}``; KeyError for anything else (the follower does not evaluate JSONata).
+    """
+    match = _JSONATA_PATH.fullmatch(expression.strip())
+    if match is None:
+        raise KeyError(expression)
+    name, rest = match[1], [part for part in match[2].split(".") if part]
+    if name == "states":
+        if not rest or rest[0] != "input":
+            raise KeyError(expression)
+        value, rest = state_input, rest[1:]
+    else:
+        value = variables[name]
+    for part in rest:
+        if not isinstance(value, dict):
+            raise KeyError(expression)
+        value = value[part]
+    return value
+
+
+def wait_seconds(
+    state: Mapping[str, Any],
+    state_input: Any,
+    entered: dt.datetime,
+    variables: Mapping[str, Any] | None = None,
+) -> float | None:
+    """How long a Wait state entered at ``entered`` with ``state_input`` waits; None when unknown.
+
+    ``variables``: the execution's variables when the Wait was entered (:func:`assigned_variables`),
+    for JSONata ``Seconds``/``Timestamp`` given as one path (:func:`jsonata_value`).
+    """
     try:
         effective = json_path(state_input, state["InputPath"]) if state.get("InputPath") else state_input
+        if isinstance(state.get("Seconds"), str):
+            seconds = jsonata_value(state["Seconds"], variables or {}, state_input)
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                return None
+            return max(0.0, float(seconds))
         if "Seconds" in state:
             return float(state["Seconds"])
         if "SecondsPath" in state and effective is not None:
             return float(json_path(effective, state["SecondsPath"]))
         stamp: Any = None
-        if "Timestamp" in state:
+        if isinstance(state.get("Timestamp"), str) and state["Timestamp"].lstrip().startswith("{%"):
+            stamp = jsonata_value(state["Timestamp"], variables or {}, state_input)
+        elif "Timestamp" in state:
             stamp = state["Timestamp"]
         elif "TimestampPath" in state and effective is not None:
             stamp = json_path(effective, state["TimestampPath"])
@@ -287,6 +348,7 @@ class Follower:
             except (ValueError, AttributeError):
                 self._definition = None
         self._wait_durations: dict[str, float] = {}
+        self._variables: dict[str, Any] = {}
         self._open_wait: tuple[str, dt.datetime] | None = None
         self._cycle: tuple[str, int] | None = None
         self._cycle_lengths: dict[str, int] = {}
@@ -407,6 +469,7 @@ class Follower:
 
     def _observe(self, event: HistoryEvent) -> None:
         """Update what is pending from one event."""
+        self._variables.update(assigned_variables(event.details))
         if self._cycle is not None:
             name, count = self._cycle
             self._cycle = (name, count + 1)
@@ -448,7 +511,7 @@ class Follower:
                     state_input = json.loads(raw_input)
                 except ValueError:
                     state_input = None
-            seconds = wait_seconds(state, state_input, event.timestamp)
+            seconds = wait_seconds(state, state_input, event.timestamp, self._variables)
         if seconds is None:
             seconds = self._wait_durations.get(name)
         return seconds

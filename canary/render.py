@@ -1,11 +1,14 @@
-"""What the job log shows: one human line per meaningful step of the deploy, and the step summary.
+"""What the job log shows: one human line per meaningful step of the deploy.
 
-The only module besides :mod:`canary.github` that prints, and the only one that imports rich.
+The only module besides :mod:`canary.github` that prints, and the only one that imports rich (the
+step summary is :mod:`canary.summary`).
 
 - Lines come from history events: task results are read by *API call* (``describeEndpoint`` shows the
   endpoint status and variant weights, ``describeAlarms`` the alarm states, …) and phases by *state
   name* — both in the tables below (:data:`PHASES`, :data:`TASK_LINES`), so a change in the state
-  machine is a change in one table.
+  machine is a change in one table. The bundled machine (canary/statemachine.asl.yaml) keeps its
+  state in variables: the renderer reads them from the ``…StateExited`` events' ``assignedVariables``
+  (``$step`` for the weight of a phase, ``$wait.config`` for the config an endpoint wait expects).
 - Every piece of text that came from AWS (names, failure causes, alarm reasons, payloads) goes
   through :func:`canary.github.inert` and reaches rich as :class:`rich.text.Text`, never as markup.
 - A printed line is exactly one log line: no wrapping (``soft_wrap``), no cropping.
@@ -15,22 +18,38 @@ The only module besides :mod:`canary.github` that prints, and the only one that 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-import math
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from canary.follow import HistoryEvent
+from canary.follow import HistoryEvent, assigned_variables
 from canary.github import Runner, inert
 from canary.outcome import Outcome
+from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
+from canary.task_lines import (
+    EXPECTED_FAILURES,
+    TASK_LINES,
+    UPDATE_CALLS,
+    api_call,
+    describe_endpoint,
+    duration,
+    fill,
+    service_of,
+)
 
-Level = Literal["info", "ok", "warn", "error", "detail"]
+__all__ = [
+    "PHASES",
+    "TASK_LINES",
+    "Renderer",
+    "TimelineEntry",
+    "make_console",
+    "md",
+    "outcome_headline",
+    "summary_markdown",
+]
 
 STYLES: Mapping[Level, str] = {
     "info": "",
@@ -39,21 +58,27 @@ STYLES: Mapping[Level, str] = {
     "error": "bold red",
     "detail": "dim",
 }
-ICONS: Mapping[Level, str] = {"info": "•", "ok": "✓", "warn": "!", "error": "✗", "detail": " "}
 
 PHASES: Mapping[str, str] = {
-    # state entered → title of the log group it opens ({weight}: the step's canary weight)
+    # state entered → title of the log group it opens ({weight}: the step's canary weight,
+    # $in.CanaryWeights[$step]); a title equal to the open group's opens nothing
+    "ValidateInput": "Prepare",
+    "StartHold": "Prepare",
     "ReadEndpoint": "Prepare",
-    "CreateModelFirst": "First deploy",
-    "CreateModel": "Canary {weight}%",
+    "SuspendAutoScaling": "Canary {weight}%",
+    "StartCanary": "Canary {weight}%",
+    "CheckAlarms": "Bake {weight}%",
+    "BakeQuietly": "Bake {weight}%",
     "ShiftTraffic": "Canary {weight}%",
-    "Bake": "Bake {weight}%",
-    "ShortBake": "Bake {weight}%",
-    "BakeWithoutAlarms": "Bake {weight}%",
     "CreateFinalConfig": "Promote",
     "Rollback": "Rollback",
 }
 """Phase groups, by the state that starts them."""
+
+PHASES_AFTER: Mapping[tuple[str, str], str] = {
+    ("IsFirstDeploy", "CreateModel"): "First deploy",
+}
+"""Phase groups started by a state entered right after another (previous state, state entered)."""
 
 _TERMINAL_LINES: Mapping[str, tuple[Level, str]] = {
     "ExecutionSucceeded": ("ok", "execution succeeded"),
@@ -95,35 +120,6 @@ def make_console(
     )
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One milestone of the deploy, for the step summary."""
-
-    at: dt.datetime
-    elapsed: float
-    """Seconds since the execution started."""
-    phase: str
-    text: str
-    """Untrusted: escape it wherever it is shown."""
-    level: Level
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
-def duration(seconds: float) -> str:
-    """``42s``, ``3m05s``, ``1h02m``."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
 def _json(raw: Any) -> Any:
     if not isinstance(raw, str):
         return None
@@ -142,146 +138,6 @@ def _payload(details: Mapping[str, Any]) -> str:
     return json.dumps(decoded, separators=(",", ":"), sort_keys=True, default=str, ensure_ascii=False)
 
 
-def _name(value: Any) -> str:
-    """A resource name from a name or an ARN (``…:endpoint-config/NAME`` → NAME)."""
-    text = str(value)
-    return text.rsplit("/", 1)[-1] if text.startswith("arn:") else text
-
-
-def _weights(variants: Sequence[Mapping[str, Any]], weight_key: str, count_key: str) -> str:
-    weights = [float(v.get(weight_key) or 0) for v in variants]
-    total = sum(weights) or 1.0
-    parts = []
-    for variant, weight in zip(variants, weights, strict=True):
-        count = variant.get(count_key)
-        instances = f" x{count}" if count is not None else ""
-        parts.append(f"{variant.get('VariantName', '?')} {weight / total * 100:.0f}%{instances}")
-    return ", ".join(parts)
-
-
-# -- task lines: (resource type, API call) → line ---------------------------------------------------
-
-TaskLine = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[Level, str] | None]
-"""(parameters, result) → (level, text), or None to show nothing."""
-
-
-def _describe_endpoint(params: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
-    status = str(result.get("EndpointStatus", "?"))
-    variants = result.get("ProductionVariants") or []
-    text = f"endpoint {result.get('EndpointName', params.get('EndpointName', '?'))} {status}"
-    text += f" on {result.get('EndpointConfigName', '?')}"
-    if variants:
-        key = "CurrentWeight" if all("CurrentWeight" in v for v in variants) else "DesiredWeight"
-        text += f": {_weights(variants, key, 'CurrentInstanceCount')}"
-    level: Level = "ok" if status == "InService" else "warn" if status in {"Creating", "Updating"} else "info"
-    if result.get("FailureReason"):
-        text += f" — failure: {result['FailureReason']}"
-        level = "error"
-    elif status == "Failed":
-        level = "error"
-    return level, text
-
-
-def _describe_alarms(params: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
-    alarms = [*(result.get("MetricAlarms") or []), *(result.get("CompositeAlarms") or [])]
-    watched = [str(n) for n in params.get("AlarmNames") or []]
-    firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
-    if firing:
-        reasons = "; ".join(f"{a.get('AlarmName', '?')}: {a.get('StateReason', '')}" for a in firing)
-        return "error", f"ALARM: {reasons}"
-    if params.get("StateValue") == "ALARM" or not alarms:
-        return "ok", f"alarms OK: none of {len(watched)} in ALARM" if watched else "alarms OK"
-    return "ok", "alarms OK: " + ", ".join(
-        f"{a.get('AlarmName', '?')} {a.get('StateValue', '?')}" for a in alarms
-    )
-
-
-def _create_endpoint_config(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]:
-    variants = params.get("ProductionVariants") or []
-    shape = ", ".join(
-        f"{v.get('VariantName', '?')} {v.get('InstanceType', '')}".rstrip()
-        for v in variants
-        if isinstance(v, Mapping)
-    )
-    weights = _weights(variants, "InitialVariantWeight", "InitialInstanceCount") if variants else ""
-    text = f"created endpoint config {params.get('EndpointConfigName', '?')}"
-    return "info", text + (f": {weights} ({shape})" if weights else "")
-
-
-def _shift(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]:
-    variants = params.get("DesiredWeightsAndCapacities") or []
-    return "info", f"traffic shifting to {_weights(variants, 'DesiredWeight', 'DesiredInstanceCount')}"
-
-
-def _simple(template: str, level: Level = "info") -> TaskLine:
-    def line(params: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
-        values = {**{k: _name(v) for k, v in result.items()}, **{k: _name(v) for k, v in params.items()}}
-        try:
-            return level, template.format_map(values)
-        except (KeyError, ValueError, IndexError):
-            return level, template.split(" {", 1)[0]
-
-    return line
-
-
-def _quiet(_: Mapping[str, Any], __: Mapping[str, Any]) -> None:
-    return None
-
-
-def _model(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]:
-    container = params.get("PrimaryContainer") or {}
-    image = container.get("Image", "?") if isinstance(container, Mapping) else "?"
-    data = container.get("ModelDataUrl") if isinstance(container, Mapping) else None
-    return "info", f"created model {params.get('ModelName', '?')}: {image}" + (f" + {data}" if data else "")
-
-
-def _scalable_targets(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
-    targets = result.get("ScalableTargets") or []
-    if not targets:
-        return "info", "auto scaling: none"
-    target = targets[0]
-    return (
-        "info",
-        f"auto scaling: {target.get('MinCapacity', '?')}-{target.get('MaxCapacity', '?')} instances",
-    )
-
-
-TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
-    ("sagemaker", "describeEndpoint"): _describe_endpoint,
-    ("sagemaker", "describeEndpointConfig"): _quiet,
-    ("sagemaker", "createModel"): _model,
-    ("sagemaker", "createEndpointConfig"): _create_endpoint_config,
-    ("sagemaker", "createEndpoint"): _simple("CreateEndpoint {EndpointName} on {EndpointConfigName}"),
-    ("sagemaker", "updateEndpoint"): _simple("UpdateEndpoint {EndpointName} → {EndpointConfigName}"),
-    ("sagemaker", "updateEndpointWeightsAndCapacities"): _shift,
-    ("sagemaker", "deleteEndpoint"): _simple("deleted endpoint {EndpointName}"),
-    ("sagemaker", "deleteEndpointConfig"): _simple("deleted endpoint config {EndpointConfigName}"),
-    ("sagemaker", "deleteModel"): _simple("deleted model {ModelName}"),
-    ("cloudwatch", "describeAlarms"): _describe_alarms,
-    ("cloudwatch", "putMetricAlarm"): _simple("created alarm {AlarmName}: {MetricName} > {Threshold}"),
-    ("cloudwatch", "deleteAlarms"): _simple("deleted the canary alarms"),
-    ("applicationautoscaling", "describeScalableTargets"): _scalable_targets,
-    ("applicationautoscaling", "describeScalingPolicies"): _quiet,
-    ("applicationautoscaling", "registerScalableTarget"): _simple(
-        "auto scaling: {MinCapacity}-{MaxCapacity} instances on {ResourceId}"
-    ),
-    ("applicationautoscaling", "deregisterScalableTarget"): _simple("auto scaling suspended on {ResourceId}"),
-    ("applicationautoscaling", "putScalingPolicy"): _simple("scaling policy {PolicyName} on {ResourceId}"),
-}
-"""Human line of a successful task, by service and API call (``aws-sdk:SERVICE:call``)."""
-
-_UPDATE_CALLS = frozenset({"createEndpoint", "updateEndpoint", "updateEndpointWeightsAndCapacities"})
-
-
-def _service(resource_type: str) -> str:
-    service = resource_type.rsplit(":", 1)[-1]
-    return "applicationautoscaling" if service == "application-autoscaling" else service
-
-
-def _call(resource: str) -> str:
-    return resource.split(":", 1)[0].split(".", 1)[0]
-
-
 class Renderer:
     """Turns history events into log lines, phase groups and a timeline."""
 
@@ -293,14 +149,18 @@ class Renderer:
         self.timeline: list[TimelineEntry] = []
         """Milestones of the deploy, for :func:`summary_markdown`."""
         self.phase = ""
+        self.variables: dict[str, Any] = {}
+        """The execution's variables so far, from the ``…StateExited`` events."""
         self._phase_started: dt.datetime | None = None
         self._started: dt.datetime | None = None
         self._input: Mapping[str, Any] = {}
-        self._entered: dict[str, dt.datetime] = {}
         self._state = ""
+        self._exited = ""
         self._params: Mapping[str, Any] = {}
         self._update_started: dt.datetime | None = None
         self._last_problem: tuple[str, str] | None = None
+        self._last_endpoint: tuple[Any, ...] | None = None
+        self._planned = False
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -309,7 +169,7 @@ class Renderer:
 
     def _print(self, at: dt.datetime, level: Level, text: str, *, milestone: bool = False) -> None:
         line = Text(no_wrap=True, overflow="ignore")
-        line.append(f"{_clock(self._elapsed(at)):>5} ", style="dim")
+        line.append(f"{clock(self._elapsed(at)):>5} ", style="dim")
         line.append(f"{ICONS[level]} ", style=STYLES[level])
         line.append(inert(text), style=STYLES[level])
         self.console.print(line, soft_wrap=True)
@@ -323,9 +183,53 @@ class Renderer:
         self._phase_started = at
         self.runner.group(title)
         self.timeline.append(TimelineEntry(at, self._elapsed(at), title, f"{title} started", "info"))
+        if title == "First deploy":
+            self._print(at, "info", "first deploy: no canary, the new model takes all traffic once InService")
+        elif title.startswith("Canary") and not self._planned:
+            self._planned = True
+            self._print(at, "info", self._plan())
 
     def _close_group(self) -> None:
         self.runner.endgroup()  # no-op when none is open
+
+    # -- what the execution knows ------------------------------------------------------------------
+
+    def _in(self) -> Mapping[str, Any]:
+        document = self.variables.get("in")
+        return document if isinstance(document, Mapping) else self._input
+
+    def _weight(self) -> Any:
+        """The current step's canary weight, ``$in.CanaryWeights[$step]`` (None when unknown)."""
+        weights = self._in().get("CanaryWeights")
+        step = self.variables.get("step", 0)
+        if isinstance(weights, list) and isinstance(step, int) and 0 <= step < len(weights):
+            return weights[step]
+        return None
+
+    def _plan(self) -> str:
+        """The canary's plan, said when the canary begins (a first deploy has none)."""
+        document = self._in()
+        weights = document.get("CanaryWeights")
+        text = "canary"
+        if isinstance(weights, list) and weights:
+            text += f" {' → '.join(f'{w}%' for w in weights)}"
+        bake, check = document.get("BakeSeconds"), document.get("AlarmCheckSeconds")
+        if isinstance(bake, int | float):
+            text += f", bake {duration(float(bake))} each step"
+            alarms = self.variables.get("alarms")
+            if alarms and isinstance(check, int | float):
+                text += f", {len(alarms)} alarm(s) checked every {duration(float(check))}"
+            elif alarms == []:
+                text += ", no alarm to check"
+        return text + ", then promotion"
+
+    def _expected_config(self) -> str | None:
+        """The config the current endpoint read waits for (``$wait.config``); None while preparing."""
+        wait = self.variables.get("wait")
+        if self.phase == "Prepare" or not isinstance(wait, Mapping):
+            return None
+        config = wait.get("config")
+        return config if isinstance(config, str) else None
 
     # -- events ------------------------------------------------------------------------------------
 
@@ -342,6 +246,9 @@ class Renderer:
             handler(ev)
         elif ev.type.endswith("StateEntered"):
             self._state_entered(ev)
+        if ev.type.endswith("StateExited"):
+            self.variables.update(assigned_variables(ev.details))
+            self._exited = str(ev.details.get("name", ""))
 
     # Handlers are named after the event types they render (``_on_<type>``).
 
@@ -352,26 +259,14 @@ class Renderer:
         container = self._input.get("Container") or {}
         image = container.get("Image") if isinstance(container, Mapping) else None
         text = f"deploying {image} to endpoint {endpoint}" if endpoint and image else "execution started"
-        weights = self._input.get("CanaryWeights")
-        if isinstance(weights, list) and weights:
-            bake = self._input.get("BakeSeconds")
-            text += f" (canary {' → '.join(f'{w}%' for w in weights)}"
-            text += f", bake {duration(float(bake))} each)" if isinstance(bake, int | float) else ")"
         self._print(ev.timestamp, "info", text, milestone=True)
 
     def _state_entered(self, ev: HistoryEvent) -> None:
         name = str(ev.details.get("name", ""))
-        self._entered[name] = ev.timestamp
-        template = PHASES.get(name)
+        template = PHASES_AFTER.get((self._exited, name)) or PHASES.get(name)
         if template is None:
             return
-        weight: Any = None
-        state_input = _json(ev.details.get("input"))
-        if isinstance(state_input, Mapping):
-            weight = state_input.get("Weight")
-        if weight is None:
-            weights = self._input.get("CanaryWeights")
-            weight = weights[0] if isinstance(weights, list) and weights else None
+        weight = self._weight()
         title = template.format(weight=weight) if weight is not None else template.replace(" {weight}%", "")
         self._open_phase(title, ev.timestamp)
 
@@ -387,26 +282,40 @@ class Renderer:
         self._params = params if isinstance(params, Mapping) else {}
 
     def _on_TaskSucceeded(self, ev: HistoryEvent) -> None:
-        resource = str(ev.details.get("resource", ""))
-        call = _call(resource)
-        key = (_service(str(ev.details.get("resourceType", ""))), call)
+        call = api_call(str(ev.details.get("resource", "")))
+        key = (service_of(str(ev.details.get("resourceType", ""))), call)
         result = _json(ev.details.get("output"))
         result = result if isinstance(result, Mapping) else {}
         line = TASK_LINES.get(key)
         shown: tuple[Level, str] | None
         try:
-            shown = line(self._params, result) if line else ("info", f"{self._state}: {call} done")
+            if key == ("sagemaker", "describeEndpoint"):
+                shown = describe_endpoint(self._params, result, self._expected_config())
+            else:
+                shown = line(self._params, result) if line else ("info", f"{self._state}: {call} done")
         except (AttributeError, TypeError, ValueError, KeyError):
             shown = ("info", f"{self._state}: {call} done")
-        if call in _UPDATE_CALLS:
+        if call in UPDATE_CALLS:
             self._update_started = ev.timestamp
+            self._last_endpoint = None  # the first read after an update is always shown
         if shown is None:
             return
         level, text = shown
         milestone = level != "warn"
-        if call == "describeEndpoint" and self._update_started is not None and level == "ok":
-            text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
-            self._update_started = None
+        if call == "describeEndpoint":
+            seen = (
+                result.get("EndpointStatus"),
+                result.get("EndpointConfigName"),
+                json.dumps(result.get("ProductionVariants"), default=str, sort_keys=True),
+            )
+            if seen == self._last_endpoint:
+                return  # the same endpoint again (another poll, the rollback's first look)
+            self._last_endpoint = seen
+            if self._update_started is not None and level == "ok":
+                text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
+                self._update_started = None
+        if call == "updateEndpoint" and self.phase == "Rollback":
+            text += " (back to the config before the deploy)"
         if call == "describeAlarms":
             milestone = level == "error"
             if self.phase.startswith("Bake") and self._phase_started is not None:
@@ -419,7 +328,13 @@ class Renderer:
         if (self._state, error) == self._last_problem:
             return  # a retry failing the same way: shown once (verbose shows every event)
         self._last_problem = (self._state, error)
-        cause = ev.details.get("cause") or ""
+        cause = str(ev.details.get("cause") or "")
+        details = ev.details
+        key = (service_of(str(details.get("resourceType", ""))), api_call(str(details.get("resource", ""))))
+        expected = EXPECTED_FAILURES.get(key)
+        if expected is not None and expected[0] in f"{error} {cause}":
+            self._print(ev.timestamp, "info", fill(expected[1], self._params, {}))
+            return
         text = f"{self._state}: {error}" + (f": {cause}" if cause else "")
         self._print(ev.timestamp, "warn", text)
 
@@ -436,6 +351,7 @@ class Renderer:
         self._task_problem(ev, "could not submit")
 
     def _terminal(self, ev: HistoryEvent) -> None:
+        """The execution's end; a failure's error and cause are the ``Failed`` state's (``$failure``)."""
         level, text = _TERMINAL_LINES[ev.type]
         error = ev.details.get("error")
         cause = ev.details.get("cause")
@@ -468,186 +384,3 @@ class Renderer:
             self.runner.notice(headline, title="SageMaker canary deploy: deployed")
         else:
             self.runner.error(headline, title=f"SageMaker canary deploy: {o.outcome}")
-
-
-def outcome_headline(o: Outcome) -> str:
-    """One sentence saying how the deploy ended (contains untrusted text: the cause)."""
-    summary = o.summary
-    if o.outcome == "deployed":
-        model = summary.get("ModelName")
-        config = summary.get("EndpointConfigName")
-        endpoint = summary.get("EndpointName")
-        if model and endpoint:
-            return f"Deployed: endpoint {endpoint} serves model {model} (config {config})"
-        return "Deployed"
-    label = {
-        "rolled-back": "Rolled back",
-        "failed": "Failed",
-        "timed-out": "Timed out",
-        "cancelled": "Cancelled",
-    }[o.outcome]
-    detail = ": ".join(part for part in (o.error, o.cause) if part)
-    if o.outcome == "timed-out" and o.status == "RUNNING":
-        detail = detail or "stopped following; the execution goes on"
-    return f"{label} ({o.status})" + (f": {detail}" if detail else "")
-
-
-# -- step summary ---------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-
-
-def md(text: object) -> str:
-    """Escape untrusted text for GitHub Markdown (one line; no HTML, links, mentions or table breaks)."""
-    one_line = inert(str(text)).replace("⏎", " ")
-    escaped = html.escape(one_line, quote=True)
-    escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
-    return escaped.replace("@", "&#64;").replace("://", "&#58;//").replace("www.", "www&#46;")
-
-
-_OUTCOME_ICON = {"deployed": "✅", "rolled-back": "↩️", "failed": "❌", "timed-out": "⏱️", "cancelled": "⏹️"}
-
-
-def summary_markdown(
-    outcome: Outcome,
-    timeline: Sequence[TimelineEntry],
-    *,
-    endpoint_name: str = "",
-    execution_arn: str = "",
-    console_url: str = "",
-    model_name: str = "",
-    endpoint_config_name: str = "",
-) -> str:
-    """The step summary: outcome, what was deployed, a link to the execution, a chart of the canary's
-    traffic over time (:func:`traffic_chart`) and the timeline table."""
-    icon = _OUTCOME_ICON.get(outcome.outcome, "")
-    lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {outcome.outcome}", ""]
-    lines += [f"**{md(outcome_headline(outcome))}**", ""]
-    rows = [
-        ("Outcome", f"{outcome.outcome} (Step Functions status {outcome.status})"),
-        ("Endpoint", endpoint_name),
-        ("Model", model_name or str(outcome.summary.get("ModelName", ""))),
-        ("Endpoint config", endpoint_config_name or str(outcome.summary.get("EndpointConfigName", ""))),
-    ]
-    lines += ["| | |", "|---|---|"]
-    lines += [f"| {label} | {md(value)} |" for label, value in rows if value]
-    if execution_arn:
-        link = f"[{md(execution_arn.rsplit(':', 1)[-1])}]({_url(console_url)})" if console_url else ""
-        lines.append(f"| Execution | {link or md(execution_arn)} |")
-    lines.append("")
-    lines += traffic_chart(outcome, timeline)
-    if timeline:
-        lines += [
-            "<details open><summary>Timeline</summary>",
-            "",
-            "| time | phase | event |",
-            "|---:|---|---|",
-        ]
-        for entry in timeline:
-            mark = ICONS[entry.level] if entry.level in {"ok", "warn", "error"} else ""
-            text = f"{mark} {md(entry.text)}".strip()
-            lines.append(f"| +{_clock(entry.elapsed)} | {md(entry.phase)} | {text} |")
-        lines += ["", "</details>", ""]
-    return "\n".join(lines)
-
-
-_CANARY_PHASE = re.compile(r"(?:Canary|Bake) (\d{1,3}(?:\.\d{1,3})?)%")
-_PHASE_WEIGHTS: Mapping[str, float] = {"Prepare": 0.0, "First deploy": 0.0, "Promote": 100.0, "Rollback": 0.0}
-CHART_MAX_INTERVALS = 60
-"""At most this many sample intervals on the chart's time axis (61 points)."""
-
-
-def _phase_weight(phase: str) -> float | None:
-    """The new model's share of traffic (%) a phase stands for, or None when the phase says nothing."""
-    if (match := _CANARY_PHASE.fullmatch(phase)) is not None:
-        weight = float(match[1])
-        return weight if 0.0 <= weight <= 100.0 else None
-    return _PHASE_WEIGHTS.get(phase)
-
-
-def traffic_steps(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[tuple[float, float]]:
-    """``(seconds since start, traffic % to the new model)`` at each change, from the timeline.
-
-    0 before the canary, each canary weight from its step's start (``Canary N%``), 100 from the
-    promotion's start; 0 from a rollback's start. At the end: 100 when deployed, 0 when rolled back,
-    otherwise (failed, stopped, still running) the last known weight. Only numbers come out: a phase
-    title that is not one of the renderer's own (:data:`PHASES`) changes nothing.
-    """
-    if not timeline:
-        return []
-    steps = [(0.0, 0.0)]
-    for entry in timeline:
-        weight = _phase_weight(entry.phase) if entry.phase else None
-        if weight is not None and weight != steps[-1][1]:
-            steps.append((max(entry.elapsed, steps[-1][0]), weight))
-    end = max(timeline[-1].elapsed, steps[-1][0])
-    final = {"deployed": 100.0, "rolled-back": 0.0}.get(outcome.outcome, steps[-1][1])
-    if final != steps[-1][1]:
-        steps.append((end, final))
-    return steps
-
-
-def _sample(steps: Sequence[tuple[float, float]], step_seconds: float, points: int) -> list[float]:
-    """The weight in force at each sample time ``i * step_seconds``; a weight held for less than one
-    interval still shows, at the first sample after it started (so no canary step disappears)."""
-    values = []
-    for i in range(points):
-        at = i * step_seconds
-        values.append(next((w for t, w in reversed(steps) if t <= at), 0.0))
-    forced: set[int] = set()
-    for (start, weight), (end, _) in zip(steps, [*steps[1:], (float("inf"), 0.0)], strict=True):
-        first = min(math.ceil(start / step_seconds - 1e-9), points - 1)
-        if first * step_seconds >= end and first not in forced:
-            values[first] = weight
-            forced.add(first)
-    return values
-
-
-def traffic_chart(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[str]:
-    """Markdown lines of a Mermaid ``xychart-beta`` of the new model's traffic (%) over the deploy's
-    minutes (:func:`traffic_steps`), or no lines when the timeline is too short to draw.
-
-    The x axis is linear from 0 to N x step minutes, with step a power of two (1/64 min and up) so
-    Mermaid's own float stepping lands exactly on each sample; the line has one value per sample.
-    Only numbers and fixed labels are written: nothing of the timeline's text reaches the chart.
-    """
-    steps = traffic_steps(outcome, timeline)
-    end = max(timeline[-1].elapsed, steps[-1][0]) if steps else 0.0
-    if end <= 0:
-        return []
-    minutes = end / 60
-    step = 2.0**-6
-    while minutes / step > CHART_MAX_INTERVALS:
-        step *= 2
-    intervals = max(1, math.ceil(minutes / step - 1e-9))
-    values = _sample(steps, step * 60, intervals + 1)
-    return [
-        "```mermaid",
-        "xychart-beta",
-        '    title "Traffic to the new model (%)"',
-        f'    x-axis "minutes since the start" 0 --> {_number(step * intervals)}',
-        '    y-axis "traffic (%)" 0 --> 100',
-        f"    line [{', '.join(_number(v) for v in values)}]",
-        "```",
-        "",
-    ]
-
-
-def _number(value: float) -> str:
-    """A finite number as Mermaid reads it (``10``, ``12.5``, ``0.015625``)."""
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value}")
-    return str(int(value)) if value == int(value) else repr(value)
-
-
-def _url(url: str) -> str:
-    """A URL safe inside Markdown link parentheses (only https links are kept)."""
-    if not url.startswith("https://"):
-        return "#"
-    return (
-        url.replace("(", "%28")
-        .replace(")", "%29")
-        .replace(" ", "%20")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
-    )

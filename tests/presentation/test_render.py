@@ -213,14 +213,14 @@ def test_summary_escapes_untrusted_text() -> None:
 CHART_LINE = re.compile(
     r"```mermaid|xychart-beta|```|"
     r'    title "Traffic to the new model \(%\)"|'
-    r'    x-axis "minutes since the start" 0 --> \d+(\.\d+)?|'
+    r'    x-axis "(seconds|minutes|hours) since the start" 0 --> \d+(\.\d+)?|'
     r'    y-axis "traffic \(%\)" 0 --> 100|'
     r"    line \[\d+(\.\d+)?(, \d+(\.\d+)?)*\]"
 )
 
 
 def chart(markdown: str) -> tuple[float, list[float]]:
-    """The Mermaid xychart block of a summary, parsed back: (x-axis end in minutes, the line's values).
+    """The Mermaid xychart block of a summary, parsed back: (x-axis end in seconds, the line's values).
 
     Every line of the block must be one of the fixed shapes (labels fixed, the rest numbers).
     """
@@ -232,7 +232,11 @@ def chart(markdown: str) -> tuple[float, list[float]]:
     [axis] = [line for line in block if "x-axis" in line]
     [series] = [line for line in block if line.startswith("    line [")]
     values = [float(v) for v in series.removeprefix("    line [").removesuffix("]").split(", ")]
-    return float(axis.rsplit(" ", 1)[1]), values
+    unit = axis.split('"')[1].split(" ", 1)[0]
+    return float(axis.rsplit(" ", 1)[1]) * UNIT_SECONDS[unit], values
+
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600}
 
 
 def runs(values: list[float]) -> list[float]:
@@ -240,9 +244,9 @@ def runs(values: list[float]) -> list[float]:
     return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
 
 
-def sample_times(x_end_minutes: float, values: list[float]) -> list[float]:
+def sample_times(x_end: float, values: list[float]) -> list[float]:
     """Seconds since the start of each value, as Mermaid spreads a line over a linear x axis."""
-    step = x_end_minutes * 60 / (len(values) - 1)
+    step = x_end / (len(values) - 1)
     return [i * step for i in range(len(values))]
 
 
@@ -262,9 +266,7 @@ def test_chart_of_a_promoted_two_step_canary_goes_0_10_50_100_at_each_step_start
     x_end, values = chart(markdown)
     assert runs(values) == [0, 10, 50, 100]
     end = timeline[-1].elapsed
-    assert x_end * 60 >= end > x_end * 60 * (len(values) - 2) / (len(values) - 1), (
-        "the axis ends after the deploy"
-    )
+    assert x_end >= end > x_end * (len(values) - 2) / (len(values) - 1), "the axis ends after the deploy"
     canary, shift, promote = (_started(timeline, p) for p in ("Canary 10%", "Canary 50%", "Promote"))
     for at, value in zip(sample_times(x_end, values), values, strict=True):
         expected = 0 if at < canary else 10 if at < shift else 50 if at < promote else 100
@@ -305,9 +307,14 @@ def test_chart_of_a_long_failed_deploy_keeps_the_last_weight_and_spans_it_in_at_
     x_end, values = chart(summary_markdown(outcome, timeline))
     assert runs(values) == [0, 5, 12.5]
     assert len(values) <= 61
-    assert x_end * 60 >= 7000
-    step = x_end / (len(values) - 1)
-    assert step == 2.0 ** round(math.log2(step)), "a power-of-two step: Mermaid's float stepping is exact"
+    assert x_end >= 7000
+    axis = next(line for line in summary_markdown(outcome, timeline).splitlines() if "x-axis" in line)
+    assert '"minutes since the start" 0 --> 118' in axis, "a two-hour deploy reads in whole minutes"
+    end = float(axis.rsplit(" ", 1)[1])
+    step = end / (len(values) - 1)
+    assert step == int(step) or step == 2.0 ** round(math.log2(step)), (
+        "a whole or power-of-two step: Mermaid's float stepping is exact"
+    )
 
 
 def test_a_step_shorter_than_a_sample_interval_still_shows() -> None:
@@ -376,4 +383,122 @@ def test_every_api_call_of_the_bundled_state_machine_has_a_line() -> None:
     assert calls
     assert calls <= set(TASK_LINES), (
         f"add these to canary.render.TASK_LINES: {sorted(calls - set(TASK_LINES))}"
+    )
+
+
+# -- what a user meets ------------------------------------------------------------------------------
+
+
+def _shown(log_lines: list[str]) -> list[str]:
+    """The log's lines as a user reads them: no colours, no elapsed time, no workflow commands."""
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log_lines]
+    return [re.sub(r"^\s*\d+:\d\d(:\d\d)? ", "", line) for line in plain if not line.startswith("::")]
+
+
+def _group(lines: list[str], title: str) -> list[str]:
+    start = lines.index(f"##[group]{title}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("##[")), len(lines))
+    return lines[start + 1 : end]
+
+
+def test_a_failed_update_is_shown_once_and_is_history_for_the_next_deploy(
+    tmp_path: Any, aws: Any, emulator: Any
+) -> None:
+    """SageMaker keeps a failed update's FailureReason on the endpoint, back InService on its config."""
+    from tests.action.conftest import ACCOUNT, REGION, base_inputs, make_endpoint
+    from tests.action.conftest import Runner as ActionRunner
+
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    runner = ActionRunner(tmp_path, emulator.url)
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model"
+    broken = runner.run(base_inputs(image_uri=f"{image}:broken", endpoint_poll_max_seconds="30"))
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    lines = _shown(broken.log.lines)
+    original = "endpoint churn-model InService on churn-model-original: AllTraffic 100% x1"
+    after_prepare = lines[lines.index("##[group]Canary 20%") :]
+    assert [line for line in after_prepare if original in line] == [
+        f"✗ {original} — failure: The primary container for production variant Canary did not pass the "
+        "ping health check. Please check CloudWatch logs for this endpoint."
+    ], "\n".join(lines)
+
+    good = runner.run(base_inputs(image_uri=f"{image}:2.0", endpoint_poll_max_seconds="30"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    prepare = _group(_shown(good.log.lines), "Prepare")
+    assert not [line for line in prepare if line.startswith(("✗", "!")) or "failure:" in line], prepare
+    assert any(line.startswith(f"• {original}") for line in prepare), prepare
+
+
+def test_expected_answers_are_info_not_warnings() -> None:
+    text, _ = snapshots.render(snapshots.load("first-deploy"), github=False, verbose=False)
+    shown = _shown(text.splitlines())
+    assert "• endpoint demo-churn does not exist yet" in shown
+    assert not [line for line in shown if line.startswith("!") and "Could not find" in line]
+    events = snapshots.load("canary-rolled-back")
+    at = events[-1].timestamp
+    failed = [
+        HistoryEvent(900, "TaskStateEntered", at, 899, {"name": "RollbackSuspendAutoScaling"}),
+        HistoryEvent(
+            901,
+            "TaskScheduled",
+            at,
+            900,
+            {
+                "resource": "deregisterScalableTarget",
+                "resourceType": "aws-sdk:applicationautoscaling",
+                "parameters": json.dumps({"ResourceId": "endpoint/demo-churn/variant/AllTraffic"}),
+            },
+        ),
+        HistoryEvent(
+            902,
+            "TaskFailed",
+            at,
+            901,
+            {
+                "resource": "deregisterScalableTarget",
+                "resourceType": "aws-sdk:applicationautoscaling",
+                "error": "ApplicationAutoScaling.ValidationException",
+                "cause": "No scalable target found for service namespace: sagemaker",
+            },
+        ),
+    ]
+    text, _ = snapshots.render([*events[:-1], *failed, events[-1]], github=False, verbose=False)
+    shown = _shown(text.splitlines())
+    assert "• auto scaling: none registered on endpoint/demo-churn/variant/AllTraffic" in shown
+    assert not [line for line in shown if "No scalable target" in line], shown
+
+
+def test_only_a_canary_announces_its_bake() -> None:
+    first, _ = snapshots.render(snapshots.load("first-deploy"), github=False, verbose=False)
+    assert "bake" not in first
+    canary, _ = snapshots.render(snapshots.load("canary-promoted"), github=False, verbose=False)
+    shown = _shown(canary.splitlines())
+    assert "• canary 10% → 50%, bake 6s each step, 2 alarm(s) checked every 2s, then promotion" in shown
+
+
+def test_the_rollback_cuts_the_canary_traffic_first_and_shows_each_endpoint_state_once() -> None:
+    text, _ = snapshots.render(snapshots.load("canary-rolled-back"), github=True, verbose=False)
+    rollback = _group(_shown(process(text).lines), "Rollback")
+    assert rollback[0] == "• traffic: Canary to 0 %, all on AllTraffic", rollback
+    endpoint_lines = [line for line in rollback if " endpoint demo-churn " in f" {line}"]
+    assert len(endpoint_lines) == len(set(endpoint_lines)), rollback
+    assert any(
+        "UpdateEndpoint demo-churn" in line and "back to the config before" in line for line in rollback
+    )
+
+
+def test_the_chart_axis_reads_in_whole_units() -> None:
+    for name in snapshots.SCENARIOS:
+        markdown, _ = _summary_of(name)
+        [axis] = [line for line in markdown.splitlines() if "x-axis" in line]
+        assert re.fullmatch(r'    x-axis "seconds since the start" 0 --> \d+', axis), axis
+
+
+def test_the_endpoint_line_after_a_cancel_never_ends_empty() -> None:
+    """Cancelled during a first deploy, the endpoint is Creating and lists no variant yet."""
+    from canary.deploy import EndpointState
+
+    creating = EndpointState("demo-churn", exists=True, status="Creating", config_name="demo-churn-1")
+    assert (
+        creating.describe()
+        == "endpoint demo-churn is Creating on config demo-churn-1 (no variant serving yet)"
     )
