@@ -102,19 +102,30 @@ def _transition_rows(counted: dict[str, Any]) -> list[str]:
     bundled = designs["bundled"]
     seed = designs.get("fixed 30 s, seed bake")
     same = designs.get("fixed 30 s, 60 s checks")
+    previous, target = counted.get("previous"), counted.get("target")
+    ours = f"{bundled['transitions']} ({bundled['events']})"
     rows = []
+    if previous and target:
+        ok = bundled["transitions"] <= target["transitions"] and bundled["events"] <= target["events"]
+        rows.append(
+            f"| state transitions (history events), standard deploy | {ours} "
+            f"| previous (JSONPath) definition, measured at {previous['commit']}: "
+            f"{previous['transitions']} ({previous['events']}) "
+            f"| {bundled['transitions'] / max(1, previous['transitions']):.2f}x "
+            f"({bundled['events'] / max(1, previous['events']):.2f}x events); "
+            f"target ≤ {target['transitions']} (≤ {target['events']}): {_mark(ok)} |"
+        )
     if seed:
         ratio = bundled["transitions"] / max(1, seed["transitions"])
         rows.append(
-            "| state transitions (history events), standard deploy "
-            f"| {bundled['transitions']} ({bundled['events']}) "
+            f"| ↳ against the seed's design | {ours} "
             f"| fixed 30 s + seed bake: {seed['transitions']} ({seed['events']}) | {ratio:.2f}x "
             f"(target ≤ 0.50: {_mark(ratio <= 0.5)}) |"
         )
     if same:
         ratio = bundled["transitions"] / max(1, same["transitions"])
         rows.append(
-            f"| ↳ same bake (alarm checks every 60 s) | {bundled['transitions']} ({bundled['events']}) "
+            f"| ↳ same bake (alarm checks every 60 s) | {ours} "
             f"| fixed 30 s polling: {same['transitions']} ({same['events']}) | {ratio:.2f}x |"
         )
     return rows

@@ -29,16 +29,32 @@ def test_history_cost_is_measured_for_both_readers(emulator: Emulator) -> None:
     assert cost.follower.first_read_calls >= 1
 
 
-def test_derived_designs_fix_polling_waits_and_make_the_bake_one_wait() -> None:
+def test_derived_designs_fix_the_endpoint_wait_and_make_the_bake_one_wait() -> None:
     bundled = json.loads(load_definition())
     fixed = transitions.fixed_polling(bundled)
     seed = transitions.seed_like(bundled)
-    waits = [s for _, _, s in transitions._walk(fixed["States"]) if s["Type"] == "Wait"]
-    assert any(s.get("Seconds") == 30 for s in waits)
-    assert not any(str(s.get("SecondsPath", "")).endswith(".Seconds") for s in waits)
+    for derived in (fixed, seed):
+        states = {name: s for _, name, s in transitions._walk(derived["States"])}
+        assert states["WaitForEndpoint"]["Seconds"] == 30
+        assert "$wait.seconds" not in json.dumps(derived)  # nothing reads or grows the wait any more
     seed_states = {name: s for _, name, s in transitions._walk(seed["States"])}
-    assert seed_states["SeedBake"]["SecondsPath"] == "$.BakeSeconds"
-    assert bundled != fixed != seed
+    bake_entries = [
+        holder
+        for holder in transitions._holders(seed["States"])
+        if "startedAt" in holder.get("Assign", {}).get("bake", "") and holder.get("Next") == "Bake"
+    ]
+    assert len(bake_entries) == 2, "both entries with alarms (canary, later steps) go to the Wait"
+    assert all('"wait": $in.BakeSeconds' in h["Assign"]["bake"] for h in bake_entries)
+    assert all('"left": 0' in h["Assign"]["bake"] for h in bake_entries)
+    assert seed_states["Bake"]["Next"] == "CheckAlarms"
+    assert json.loads(load_definition()) == bundled  # the bundled definition is left as it is
+
+
+def test_deriving_a_design_refuses_a_definition_without_the_loop() -> None:
+    bundled = json.loads(load_definition())
+    without = transitions.fixed_polling(bundled)
+    with pytest.raises(ValueError, match="endpoint-wait loop"):
+        transitions.fixed_polling(without)
 
 
 def test_designs_run_to_success_and_are_counted(emulator: Emulator) -> None:
