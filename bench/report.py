@@ -131,6 +131,31 @@ def _transition_rows(counted: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _mitigation_rows(mitigated: dict[str, Any]) -> list[str]:
+    designs = mitigated["designs"]
+    ours, direct = designs["bundled"], designs.get("update straight back")
+    zero = (
+        f"{ours['alarm_to_zero']:.0f} s (rollback entered {ours['alarm_to_rollback']:.0f} s, weights update "
+        f"sent {ours['alarm_to_cut']:.0f} s, settled {ours['cut_to_zero']:.0f} s after)"
+    )
+    original = f"{ours['alarm_to_original']:.0f} s"
+    if not direct:
+        return [
+            f"| alarm → canary at 0 % traffic | {zero} | - | - |",
+            f"| ↳ alarm → original config | {original} | - | - |",
+        ]
+    gained = direct["alarm_to_zero"] - ours["alarm_to_zero"]
+    return [
+        f"| alarm → canary at 0 % traffic | {zero} "
+        f"| previous design (update straight back): {direct['alarm_to_zero']:.0f} s "
+        "(= alarm → original config) "
+        f"| {ours['alarm_to_zero'] / max(1e-9, direct['alarm_to_zero']):.2f}x ({gained:.0f} s sooner) |",
+        f"| ↳ alarm → original config InService (UpdateEndpoint {mitigated['update_seconds']:g} s) "
+        f"| {original} | previous design: {direct['alarm_to_original']:.0f} s "
+        f"| {ours['alarm_to_original'] - direct['alarm_to_original']:+.0f} s (the weight change first) |",
+    ]
+
+
 def _footprint_rows(fp: dict[str, Any]) -> list[str]:
     installs = fp["installs"]
     shipped = installs.get("shipped + start-up .pyc") or installs["shipped"]
@@ -163,6 +188,14 @@ def render_table(results: dict[str, Any]) -> str:
     if transitions and "designs" in transitions:
         lines += _transition_rows(transitions)
         notes.append(f"standard deploy: {transitions['deploy']}; time scaled {transitions['time_scale']}")
+    mitigated = results.get("mitigation")
+    if isinstance(mitigated, dict) and "designs" in mitigated:
+        lines += _mitigation_rows(mitigated)
+        notes.append(
+            f"mitigation: {mitigated['deploy']}; in emulated seconds: UpdateEndpoint "
+            f"{mitigated['update_seconds']:g} s, weight-only update {mitigated['weights_seconds']:g} s, "
+            f"endpoint read every {mitigated['watch_seconds']:g} s; time scaled {mitigated['time_scale']}"
+        )
     if isinstance(results.get("footprint"), dict) and "installs" in results["footprint"]:
         lines += _footprint_rows(results["footprint"])
     for key, value in results.items():
