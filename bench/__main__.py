@@ -55,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help="results file (default .bench/results.json)"
     )
-    parser.add_argument("--skip", default="", help="figures to skip, comma separated (history,deploy,...)")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="figures to skip, comma separated (history,deploy,transitions,mitigation,startup,footprint)",
+    )
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
 
-    from bench import footprint, history, latency, startup, transitions
+    from bench import footprint, history, latency, mitigation, startup, transitions
     from bench.common import start_emulator
 
     def log(text: str) -> None:
@@ -102,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             counted = _timed(results, "transitions", lambda: transitions.run(emulator), log)
             if counted is not None:
                 results["transitions"] = counted
+        if "mitigation" not in skip:
+            mitigated = _timed(results, "mitigation", lambda: mitigation.run(emulator), log)
+            if mitigated is not None:
+                results["mitigation"] = mitigated
         if "footprint" not in skip:
             footprint_thread.join(timeout=600)
         fp = holder.get("fp")

@@ -102,22 +102,58 @@ def _transition_rows(counted: dict[str, Any]) -> list[str]:
     bundled = designs["bundled"]
     seed = designs.get("fixed 30 s, seed bake")
     same = designs.get("fixed 30 s, 60 s checks")
+    previous, target = counted.get("previous"), counted.get("target")
+    ours = f"{bundled['transitions']} ({bundled['events']})"
     rows = []
+    if previous and target:
+        ok = bundled["transitions"] <= target["transitions"] and bundled["events"] <= target["events"]
+        rows.append(
+            f"| state transitions (history events), standard deploy | {ours} "
+            f"| previous (JSONPath) definition, measured at {previous['commit']}: "
+            f"{previous['transitions']} ({previous['events']}) "
+            f"| {bundled['transitions'] / max(1, previous['transitions']):.2f}x "
+            f"({bundled['events'] / max(1, previous['events']):.2f}x events); "
+            f"target ≤ {target['transitions']} (≤ {target['events']}): {_mark(ok)} |"
+        )
     if seed:
         ratio = bundled["transitions"] / max(1, seed["transitions"])
         rows.append(
-            "| state transitions (history events), standard deploy "
-            f"| {bundled['transitions']} ({bundled['events']}) "
+            f"| ↳ against the seed's design | {ours} "
             f"| fixed 30 s + seed bake: {seed['transitions']} ({seed['events']}) | {ratio:.2f}x "
             f"(target ≤ 0.50: {_mark(ratio <= 0.5)}) |"
         )
     if same:
         ratio = bundled["transitions"] / max(1, same["transitions"])
         rows.append(
-            f"| ↳ same bake (alarm checks every 60 s) | {bundled['transitions']} ({bundled['events']}) "
+            f"| ↳ same bake (alarm checks every 60 s) | {ours} "
             f"| fixed 30 s polling: {same['transitions']} ({same['events']}) | {ratio:.2f}x |"
         )
     return rows
+
+
+def _mitigation_rows(mitigated: dict[str, Any]) -> list[str]:
+    designs = mitigated["designs"]
+    ours, direct = designs["bundled"], designs.get("update straight back")
+    zero = (
+        f"{ours['alarm_to_zero']:.0f} s (rollback entered {ours['alarm_to_rollback']:.0f} s, weights update "
+        f"sent {ours['alarm_to_cut']:.0f} s, settled {ours['cut_to_zero']:.0f} s after)"
+    )
+    original = f"{ours['alarm_to_original']:.0f} s"
+    if not direct:
+        return [
+            f"| alarm → canary at 0 % traffic | {zero} | - | - |",
+            f"| ↳ alarm → original config | {original} | - | - |",
+        ]
+    gained = direct["alarm_to_zero"] - ours["alarm_to_zero"]
+    return [
+        f"| alarm → canary at 0 % traffic | {zero} "
+        f"| previous design (update straight back): {direct['alarm_to_zero']:.0f} s "
+        "(= alarm → original config) "
+        f"| {ours['alarm_to_zero'] / max(1e-9, direct['alarm_to_zero']):.2f}x ({gained:.0f} s sooner) |",
+        f"| ↳ alarm → original config InService (UpdateEndpoint {mitigated['update_seconds']:g} s) "
+        f"| {original} | previous design: {direct['alarm_to_original']:.0f} s "
+        f"| {ours['alarm_to_original'] - direct['alarm_to_original']:+.0f} s (the weight change first) |",
+    ]
 
 
 def _footprint_rows(fp: dict[str, Any]) -> list[str]:
@@ -152,6 +188,14 @@ def render_table(results: dict[str, Any]) -> str:
     if transitions and "designs" in transitions:
         lines += _transition_rows(transitions)
         notes.append(f"standard deploy: {transitions['deploy']}; time scaled {transitions['time_scale']}")
+    mitigated = results.get("mitigation")
+    if isinstance(mitigated, dict) and "designs" in mitigated:
+        lines += _mitigation_rows(mitigated)
+        notes.append(
+            f"mitigation: {mitigated['deploy']}; in emulated seconds: UpdateEndpoint "
+            f"{mitigated['update_seconds']:g} s, weight-only update {mitigated['weights_seconds']:g} s, "
+            f"endpoint read every {mitigated['watch_seconds']:g} s; time scaled {mitigated['time_scale']}"
+        )
     if isinstance(results.get("footprint"), dict) and "installs" in results["footprint"]:
         lines += _footprint_rows(results["footprint"])
     for key, value in results.items():

@@ -6,17 +6,21 @@ the canary and the promotion), each UpdateEndpoint taking :data:`UPDATE_MINUTES`
 
 Designs, all run to completion on the emulator at the same time, one endpoint each:
 
-- ``bundled``: ``canary/statemachine.asl.json`` as shipped (endpoint polling waits 10 s doubling to
-  60 s; alarms checked every 60 s through the bake);
+- ``bundled``: ``canary/statemachine.asl.json`` as shipped (the endpoint-wait loop ``WaitForEndpoint``
+  → ``DescribeEndpoint`` → ``EndpointSettled`` waits 10 s doubling to 60 s; alarms checked every 60 s
+  through the bake by ``CheckAlarms`` → ``BakeVerdict`` → ``Bake``);
 - ``fixed 30 s, seed bake``: the seed's design, derived from the bundled definition by
-  :func:`seed_like` — every endpoint polling Wait a fixed 30 s, and each bake one Wait of the whole
+  :func:`seed_like` — the endpoint-wait loop's Wait a fixed 30 s, and each bake one Wait of the whole
   bake followed by one alarm check (no early rollback);
-- ``fixed 30 s, 60 s checks``: only the polling Waits fixed at 30 s (:func:`fixed_polling`), the
+- ``fixed 30 s, 60 s checks``: only the endpoint-wait loop fixed at 30 s (:func:`fixed_polling`), the
   bake as bundled — isolates what the growing waits save.
 
-Time is scaled: moto sleeps Wait states in real time, so while this figure runs every Wait sleeps
-``seconds * TIME_SCALE`` (1 s per minute) and the emulator's UpdateEndpoint takes
-``UPDATE_MINUTES`` seconds. Counts are unchanged by the scaling (waits and updates shrink alike).
+Time is scaled: moto sleeps Wait states in real time (``WaitFunction._wait_interval``, which the
+JSONata ``Seconds`` of every Wait here goes through as a literal ``Seconds`` does), so while this
+figure runs every Wait sleeps ``seconds * TIME_SCALE`` (1 s per minute) and the emulator's
+UpdateEndpoint takes ``UPDATE_MINUTES`` seconds. Counts are unchanged by the scaling (waits and
+updates shrink alike), but for the last poll of an update: each state's own run time is not scaled,
+so a poll that lands within a few emulated seconds of the update's end can fall on either side.
 A state transition is counted as one ``…StateEntered`` event (what Step Functions bills).
 """
 
@@ -24,13 +28,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench.common import IMAGE_PREFIX, SAGEMAKER_ROLE, client, create_machine, wait_closed
+from bench.common import IMAGE_PREFIX, SAGEMAKER_ROLE, client, create_machine, full_history, wait_closed
 from bench.latency import create_endpoint
 from canary.emulator import Emulator, EmulatorTimings
 from canary.execution_input import ContainerSpec, DeployNames, ExecutionInput
@@ -42,10 +47,22 @@ UPDATE_MINUTES = 8.0
 """Emulated duration of each UpdateEndpoint (real SageMaker: typically 5-15 minutes)."""
 FIXED_POLL_SECONDS = 30
 
+PREVIOUS_DEFINITION = {"transitions": 151, "events": 514, "commit": "4bd0eb9"}
+"""The JSONPath definition before the JSONata rewrite, measured by this figure (docs/performance.md)."""
+TARGET = {"transitions": 145, "events": 496}
+"""The rewrite's target for the standard deploy: at most this many transitions and events."""
+
+_BAKE_LEFT = re.compile(r'"left":\s*\$in\.BakeSeconds')
+_BAKE_WAIT = re.compile(r'"wait":\s*0\b')
+
 
 @contextmanager
 def scaled_waits(scale: float) -> Iterator[None]:
-    """Make the emulator's Wait states sleep ``seconds * scale`` (this process only; restored after)."""
+    """Make the emulator's Wait states sleep ``seconds * scale`` (this process only; restored after).
+
+    Every Wait function of moto's interpreter (``Seconds``, ``SecondsPath``, the JSONata ``Seconds``
+    expression, timestamps) sleeps in ``WaitFunction._wait_interval``; this replaces it.
+    """
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
     original = wait_function.WaitFunction._wait_interval
@@ -72,66 +89,82 @@ def _walk(states: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, dict[st
                 yield from _walk(state[key]["States"])
 
 
+def _holders(states: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every state and every Choice rule: what can carry ``Assign`` and ``Next``."""
+    for _, _, state in _walk(states):
+        yield state
+        yield from state.get("Choices", [])
+
+
 def fixed_polling(definition: dict[str, Any], seconds: int = FIXED_POLL_SECONDS) -> dict[str, Any]:
-    """The definition with every endpoint polling Wait (``SecondsPath: $.X.Seconds``) fixed at ``seconds``."""
+    """The definition with the endpoint-wait loop's Wait fixed at ``seconds``, its growth removed.
+
+    The loop's Wait is the one whose ``Seconds`` reads ``$wait.seconds``; the growth is the ``Assign``
+    that writes ``seconds`` back into ``$wait`` (doubling it up to ``Polling.MaxSeconds``).
+    """
     derived = copy.deepcopy(definition)
-    changed = 0
+    waits = grown = 0
     for _, _, state in _walk(derived["States"]):
-        path = state.get("SecondsPath", "")
-        if state["Type"] == "Wait" and path.count(".") == 2 and path.endswith(".Seconds"):
-            del state["SecondsPath"]
+        if state["Type"] == "Wait" and "$wait.seconds" in str(state.get("Seconds", "")):
             state["Seconds"] = seconds
-            changed += 1
-    if changed == 0:
-        raise ValueError("no endpoint polling Wait found to fix")
+            waits += 1
+    for holder in _holders(derived["States"]):
+        assign = holder.get("Assign", {})
+        expression = str(assign.get("wait", ""))
+        if "$merge([$wait" in expression and '"seconds"' in expression:
+            del assign["wait"]
+            if not assign:
+                del holder["Assign"]
+            grown += 1
+    if waits == 0 or grown == 0:
+        raise ValueError(f"no endpoint-wait loop found to fix ({waits} Wait(s), {grown} growth Assign(s))")
     return derived
 
 
 def seed_like(definition: dict[str, Any], seconds: int = FIXED_POLL_SECONDS) -> dict[str, Any]:
-    """Fixed polling, and each bake one Wait of ``BakeSeconds`` then a single alarm check (the seed)."""
+    """Fixed polling, and each bake one Wait of ``BakeSeconds`` then a single alarm check (the seed).
+
+    Every entry into the bake loop (``Next: CheckAlarms`` with the bake's start ``Assign``, which sets
+    ``left`` to ``$in.BakeSeconds`` and ``wait`` to 0) goes to the loop's Wait instead (the Wait whose
+    ``Next`` is ``CheckAlarms``), with ``wait`` the whole bake and nothing ``left``: one wait, one
+    check, then the verdict goes on as after the last check of a bundled bake.
+    """
     derived = fixed_polling(definition, seconds)
-    found = False
-    for _, name, state in _walk(derived["States"]):
-        processor = state.get("ItemProcessor", {}).get("States", {})
-        if state["Type"] != "Map" or "Bake" not in processor:
+    loop_waits = [
+        name
+        for _, name, state in _walk(derived["States"])
+        if state["Type"] == "Wait" and state.get("Next") == "CheckAlarms"
+    ]
+    if len(loop_waits) != 1:
+        raise ValueError(f"expected one Wait before CheckAlarms, found {loop_waits}")
+    entries = 0
+    for holder in _holders(derived["States"]):
+        bake = str(holder.get("Assign", {}).get("bake", ""))
+        if holder.get("Next") != "CheckAlarms" or not _BAKE_LEFT.search(bake) or not _BAKE_WAIT.search(bake):
             continue
-        found = True
-        state.setdefault("ItemSelector", {})["Bake"] = {
-            "Checks.$": "States.Array($.BakeSeconds)",
-            "Every.$": "$.BakeSeconds",
-        }
-        for inner in processor.values():
-            if inner.get("Next") == "Bake":
-                inner["Next"] = "SeedBake"
-            if inner.get("Default") == "Bake":
-                inner["Default"] = "SeedBake"
-            for choice in inner.get("Choices", []):
-                if choice.get("Next") == "Bake":
-                    choice["Next"] = "SeedBake"
-            if "Checks.$" in inner.get("Parameters", {}):
-                inner["Parameters"]["Checks.$"] = "States.Array($.BakeSeconds)"
-        if processor.get("StartAt") == "Bake":  # pragma: no cover - not the bundled layout
-            processor["StartAt"] = "SeedBake"
-        processor["SeedBake"] = {
-            "Type": "Wait",
-            "Comment": f"bench: the seed's bake, one wait of the whole bake ({name})",
-            "SecondsPath": "$.BakeSeconds",
-            "Next": "Bake",
-        }
-    if not found:
-        raise ValueError("no bake Map found to make seed-like")
+        bake = _BAKE_LEFT.sub('"left": 0', bake)
+        holder["Assign"]["bake"] = _BAKE_WAIT.sub('"wait": $in.BakeSeconds', bake)
+        holder["Next"] = loop_waits[0]
+        entries += 1
+    if entries == 0:
+        raise ValueError("no entry into the bake loop found to make seed-like")
     return derived
 
 
-def standard_input(endpoint: str, bake_minutes: int) -> str:
+def standard_input(endpoint: str, bake_minutes: float) -> str:
     """The execution input of the standard deploy on ``endpoint``."""
-    document = ExecutionInput(
+    return deploy_input(endpoint, bake_seconds=round(bake_minutes * 60)).to_json()
+
+
+def deploy_input(endpoint: str, bake_seconds: int, alarm_check_seconds: int = 60) -> ExecutionInput:
+    """A one-step (20 %) canary of image ``:2`` on ``endpoint``, the action's other defaults."""
+    return ExecutionInput(
         EndpointName=endpoint,
         ExecutionRoleArn=SAGEMAKER_ROLE,
         Container=ContainerSpec(Image=f"{IMAGE_PREFIX}:2"),
         CanaryWeights=[20],
-        BakeSeconds=bake_minutes * 60,
-        AlarmCheckSeconds=60,
+        BakeSeconds=bake_seconds,
+        AlarmCheckSeconds=alarm_check_seconds,
         Names=DeployNames(
             Model=f"{endpoint}-v2",
             CanaryConfig=f"{endpoint}-v2-canary",
@@ -139,10 +172,10 @@ def standard_input(endpoint: str, bake_minutes: int) -> str:
             AlarmPrefix=f"{endpoint}-v2-canary",
         ),
     )
-    return document.to_json()
 
 
-def _count(history: list[dict[str, Any]]) -> dict[str, Any]:
+def count(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """Transitions (``…StateEntered``), events, Waits and Tasks of one history, and transitions per state."""
     types = Counter(event["type"] for event in history)
     states = Counter(
         event["stateEnteredEventDetails"]["name"]
@@ -158,7 +191,12 @@ def _count(history: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDATE_MINUTES) -> dict[str, Any]:
+def run(
+    emulator: Emulator,
+    bake_minutes: float = 20,
+    update_minutes: float = UPDATE_MINUTES,
+    scale: float = TIME_SCALE,
+) -> dict[str, Any]:
     """Run the designs side by side; their counts and each one's ratio to the bundled design."""
     bundled = json.loads(load_definition())
     designs = {
@@ -172,10 +210,10 @@ def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDA
         endpoint = f"bench-transitions-{index}"
         create_endpoint(emulator, endpoint)
         machines[name] = (create_machine(sfn, definition, endpoint), endpoint)
-    seconds = update_minutes * 60 * TIME_SCALE
+    seconds = update_minutes * 60 * scale
     emulator.set_timings(EmulatorTimings(create_seconds=seconds, update_seconds=seconds))
     results: dict[str, Any] = {}
-    with scaled_waits(TIME_SCALE):
+    with scaled_waits(scale):
         arns = {
             name: sfn.start_execution(stateMachineArn=machine, input=standard_input(endpoint, bake_minutes))[
                 "executionArn"
@@ -192,15 +230,7 @@ def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDA
             thread.join(timeout=600)
     for name, arn in arns.items():
         described = wait_closed(sfn, arn, timeout=5)
-        history: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        while True:
-            page = sfn.get_execution_history(**params)
-            history.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            params["nextToken"] = page["nextToken"]
-        results[name] = {"status": described["status"], **_count(history)}
+        results[name] = {"status": described["status"], **count(full_history(sfn, arn, 1000))}
         if described["status"] != "SUCCEEDED":
             cause = described.get("cause") or described.get("error") or "no cause"
             raise RuntimeError(f"the {name} design ended {described['status']}: {cause}")
@@ -209,9 +239,13 @@ def run(emulator: Emulator, bake_minutes: int = 20, update_minutes: float = UPDA
         result["vs_bundled"] = round(result["transitions"] / max(1, base), 2)
     return {
         "deploy": (
-            f"2 endpoint updates of {update_minutes:g} min, one {bake_minutes}-min bake with alarm checks "
+            f"2 endpoint updates of {update_minutes:g} min, one {bake_minutes:g}-min bake with alarm checks "
             "every 60 s, no alarm"
         ),
-        "time_scale": f"1 s per minute (Wait seconds x {TIME_SCALE:.4f}; UpdateEndpoint {seconds:g} s)",
+        "time_scale": (
+            f"{scale * 60:g} s per minute (Wait seconds x {scale:.4f}; UpdateEndpoint {seconds:g} s)"
+        ),
         "designs": results,
+        "previous": PREVIOUS_DEFINITION,
+        "target": TARGET,
     }

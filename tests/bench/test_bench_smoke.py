@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench import history, latency, startup, transitions
+from bench import history, latency, mitigation, startup, transitions
 from bench.report import render_table
 from canary.emulator import Emulator
 from canary.statemachine import load_definition
@@ -29,16 +29,32 @@ def test_history_cost_is_measured_for_both_readers(emulator: Emulator) -> None:
     assert cost.follower.first_read_calls >= 1
 
 
-def test_derived_designs_fix_polling_waits_and_make_the_bake_one_wait() -> None:
+def test_derived_designs_fix_the_endpoint_wait_and_make_the_bake_one_wait() -> None:
     bundled = json.loads(load_definition())
     fixed = transitions.fixed_polling(bundled)
     seed = transitions.seed_like(bundled)
-    waits = [s for _, _, s in transitions._walk(fixed["States"]) if s["Type"] == "Wait"]
-    assert any(s.get("Seconds") == 30 for s in waits)
-    assert not any(str(s.get("SecondsPath", "")).endswith(".Seconds") for s in waits)
+    for derived in (fixed, seed):
+        states = {name: s for _, name, s in transitions._walk(derived["States"])}
+        assert states["WaitForEndpoint"]["Seconds"] == 30
+        assert "$wait.seconds" not in json.dumps(derived)  # nothing reads or grows the wait any more
     seed_states = {name: s for _, name, s in transitions._walk(seed["States"])}
-    assert seed_states["SeedBake"]["SecondsPath"] == "$.BakeSeconds"
-    assert bundled != fixed != seed
+    bake_entries = [
+        holder
+        for holder in transitions._holders(seed["States"])
+        if "startedAt" in holder.get("Assign", {}).get("bake", "") and holder.get("Next") == "Bake"
+    ]
+    assert len(bake_entries) == 2, "both entries with alarms (canary, later steps) go to the Wait"
+    assert all('"wait": $in.BakeSeconds' in h["Assign"]["bake"] for h in bake_entries)
+    assert all('"left": 0' in h["Assign"]["bake"] for h in bake_entries)
+    assert seed_states["Bake"]["Next"] == "CheckAlarms"
+    assert json.loads(load_definition()) == bundled  # the bundled definition is left as it is
+
+
+def test_deriving_a_design_refuses_a_definition_without_the_loop() -> None:
+    bundled = json.loads(load_definition())
+    without = transitions.fixed_polling(bundled)
+    with pytest.raises(ValueError, match="endpoint-wait loop"):
+        transitions.fixed_polling(without)
 
 
 def test_designs_run_to_success_and_are_counted(emulator: Emulator) -> None:
@@ -46,6 +62,36 @@ def test_designs_run_to_success_and_are_counted(emulator: Emulator) -> None:
     designs = counted["designs"]
     assert {d["status"] for d in designs.values()} == {"SUCCEEDED"}
     assert all(d["transitions"] > 0 and d["events"] > d["transitions"] for d in designs.values())
+
+
+def test_direct_rollback_design_loses_only_the_traffic_cut() -> None:
+    bundled = json.loads(load_definition())
+    direct = mitigation.direct_rollback(bundled)
+    assert "StopCanaryTraffic" in json.dumps(bundled["States"]["RollbackDecide"])
+    assert "StopCanaryTraffic" not in json.dumps(direct["States"]["RollbackDecide"])
+    assert (
+        len(direct["States"]["RollbackDecide"]["Choices"])
+        == len(bundled["States"]["RollbackDecide"]["Choices"]) - 1
+    )
+    with pytest.raises(ValueError, match="StopCanaryTraffic"):
+        mitigation.direct_rollback(direct)
+
+
+@pytest.mark.timeout(180)
+def test_alarm_cuts_the_canary_traffic_before_the_update_back(emulator: Emulator) -> None:
+    measured = mitigation.run(
+        emulator, bake_minutes=2, update_minutes=0.5, weights_seconds=5, alarm_after_seconds=20, scale=1 / 60
+    )
+    ours, direct = measured["designs"]["bundled"], measured["designs"]["update straight back"]
+    assert {ours["error"], direct["error"]} == {"Canary.RolledBack"}
+    # The bundled rollback cuts traffic with a weight change, then updates back; the other only updates.
+    assert ours["alarm_to_rollback"] <= ours["alarm_to_cut"] < ours["alarm_to_zero"] < ours["alarm_to_update"]
+    assert ours["alarm_to_update"] < ours["alarm_to_original"]
+    assert [weight for _, weight in ours["canary_weights_seen"]] == [20.0, 0.0, None]
+    # Updating straight back, the canary keeps its weight until its variant is gone with the update.
+    assert [weight for _, weight in direct["canary_weights_seen"]] == [20.0, None]
+    assert direct["alarm_to_cut"] == direct["alarm_to_update"]
+    assert direct["alarm_to_zero"] == direct["alarm_to_original"]
 
 
 @pytest.mark.timeout(180)
@@ -139,3 +185,39 @@ def test_table_renders_every_figure_and_marks_errors() -> None:
     assert "300x fewer bytes" in table
     assert "1.50x (target < 1: **missed**)" in table
     assert "transitions: not measured — RuntimeError: boom" in table
+
+
+def test_table_puts_the_bundled_counts_beside_the_previous_definition_and_the_mitigation_beside_it() -> None:
+    design = {"transitions": 150, "events": 480, "waits": 41}
+    rollback = {
+        "alarm_to_zero": 60.0,
+        "alarm_to_original": 540.0,
+        "alarm_to_rollback": 40.0,
+        "alarm_to_cut": 43.0,
+        "cut_to_zero": 17.0,
+    }
+    results: dict[str, Any] = {
+        "transitions": {
+            "deploy": "standard",
+            "time_scale": "1 s per minute",
+            "designs": {"bundled": design},
+            "previous": transitions.PREVIOUS_DEFINITION,
+            "target": transitions.TARGET,
+        },
+        "mitigation": {
+            "deploy": "alarm in the bake",
+            "update_seconds": 480.0,
+            "weights_seconds": 10.0,
+            "watch_seconds": 0.6,
+            "time_scale": "1 s per 30 s",
+            "designs": {"bundled": rollback, "update straight back": {**rollback, "alarm_to_zero": 520.0}},
+        },
+    }
+    results["mitigation"]["designs"]["update straight back"]["alarm_to_original"] = 520.0
+    table = render_table(results)
+    assert "| 150 (480) | previous (JSONPath) definition, measured at 4bd0eb9: 151 (514)" in table
+    assert "target ≤ 145 (≤ 496): **missed**" in table  # 150 > 145
+    assert "| alarm → canary at 0 % traffic | 60 s" in table
+    assert "previous design (update straight back): 520 s" in table
+    assert "0.12x (460 s sooner)" in table
+    assert "+20 s (the weight change first)" in table
