@@ -14,6 +14,14 @@ from canary.emulator import Emulator, EmulatorTimings
 from tests.proxy import Proxy, serve
 
 REGION = "us-east-1"
+RETRY_SCALE = 0.01
+"""Retry back-off of the state machine runs at 1/100 of its real length in tests
+(``EmulatorTimings.retry_scale``; docs/emulator.md): attempts and their order are unchanged."""
+
+
+def timings(**seconds: float) -> EmulatorTimings:
+    """Emulator timings for a test: the given durations, Retry back-off scaled by :data:`RETRY_SCALE`."""
+    return EmulatorTimings(retry_scale=RETRY_SCALE, **seconds)
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +33,9 @@ def _emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(_emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """A running emulator with no resources, fast timings, and the AWS_* environment pointing at it."""
-    _emulator_server.set_timings(EmulatorTimings())
+    """A running emulator with no resources, fast timings (instant SageMaker updates, scaled Retry
+    back-off), and the AWS_* environment pointing at it."""
+    _emulator_server.set_timings(timings())
     _emulator_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", _emulator_server.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary.emulator import EmulatorTimings
 from tests.action.conftest import (
     ACCOUNT,
     REGION,
@@ -18,6 +17,7 @@ from tests.action.conftest import (
     base_inputs,
     make_endpoint,
 )
+from tests.conftest import timings
 
 OUTPUTS = {"execution-arn", "status", "outcome", "model-name", "endpoint-config-name", "console-url"}
 
@@ -79,7 +79,7 @@ def test_first_deploy_is_deployed_with_outputs_and_summary(runner: Runner, aws: 
 
 
 def test_canary_that_bakes_cleanly_is_promoted(runner: Runner, aws: Any, emulator: Any) -> None:
-    emulator.set_timings(EmulatorTimings(create_seconds=0.5, update_seconds=0.5))
+    emulator.set_timings(timings(create_seconds=0.5, update_seconds=0.5))
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     result = runner.run(base_inputs(canary_weights="10,50"))
     assert result.returncode == 0, result.stdout + result.stderr

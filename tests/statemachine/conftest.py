@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from canary.emulator import Emulator, EmulatorTimings
+from canary.emulator import Emulator
 from canary.execution_input import (
     AutoScalingSettings,
     ContainerSpec,
@@ -21,6 +21,7 @@ from canary.execution_input import (
     PollingSettings,
 )
 from canary.statemachine import ensure_state_machine
+from tests.conftest import timings
 
 ROLE = "arn:aws:iam::123456789012:role/canary-sfn"
 MODEL_ROLE = "arn:aws:iam::123456789012:role/sagemaker-model"
@@ -109,7 +110,7 @@ class Deploys:
     """The state machine on the emulator, and what a test needs around it."""
 
     def __init__(self, aws: Callable[[str], Any], emulator: Emulator) -> None:
-        emulator.set_timings(EmulatorTimings(create_seconds=0.2, update_seconds=0.2, retry_scale=0.01))
+        emulator.set_timings(timings(create_seconds=0.2, update_seconds=0.2))
         self.sm = aws("sagemaker")
         self.cw = aws("cloudwatch")
         self.scaling = aws("application-autoscaling")

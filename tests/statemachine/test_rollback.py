@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from canary.emulator import EmulatorTimings, faults
+from canary.emulator import faults
 from canary.execution_input import ContainerSpec, ExecutionInput, PollingSettings
+from tests.conftest import timings
 from tests.statemachine.conftest import MODEL_ROLE, Deploys, Outcome
 
 pytestmark = pytest.mark.execution
@@ -183,7 +184,7 @@ def test_endpoint_being_updated_is_refused_before_anything_changes(
             }
         ],
     )
-    emulator.set_timings(EmulatorTimings(update_seconds=10))  # type: ignore[attr-defined]
+    emulator.set_timings(timings(update_seconds=10))  # type: ignore[attr-defined]
     deploys.sm.update_endpoint(EndpointName="ep", EndpointConfigName="other")
     document = deploys.document()
     outcome = deploys.run(document)
@@ -219,7 +220,7 @@ def test_a_bad_canary_loses_its_traffic_before_the_slow_update_back(deploys: Dep
     on AWS) before the config update back (minutes on AWS) begins."""
     original = deploys.existing_endpoint()
     alarm = deploys.user_alarm()
-    emulator.set_timings(EmulatorTimings(update_seconds=2, weights_seconds=0.1, retry_scale=0.01))
+    emulator.set_timings(timings(update_seconds=2, weights_seconds=0.1))
     document = deploys.document(AlarmNames=[alarm], BakeSeconds=30)
     arn = deploys.start(document)
     deploys.wait_until(arn, "CheckAlarms")
@@ -246,11 +247,11 @@ def test_an_endpoint_stuck_updating_ends_the_wait_and_rolls_back(deploys: Deploy
     """Every wait is bounded: still Updating Polling.TimeoutSeconds after the canary update began is
     Canary.EndpointStuck, and the rollback returns the endpoint to its original config."""
     original = deploys.existing_endpoint()
-    emulator.set_timings(EmulatorTimings(update_seconds=4, retry_scale=0.01))
+    emulator.set_timings(timings(update_seconds=4))
     document = deploys.document(Polling=PollingSettings(InitialSeconds=1, MaxSeconds=2, TimeoutSeconds=2))
     arn = deploys.start(document)
     deploys.wait_until(arn, "Rollback")
-    emulator.set_timings(EmulatorTimings(update_seconds=0.2, retry_scale=0.01))
+    emulator.set_timings(timings(update_seconds=0.2))
     outcome = deploys.finish(arn)
     assert outcome.error == "Canary.EndpointStuck"
     assert outcome.cause is not None
@@ -269,7 +270,7 @@ def test_a_rollback_whose_update_hangs_ends_in_rollback_failed(deploys: Deploys,
     )
     arn = deploys.start(document)
     deploys.wait_until(arn, "CheckAlarms")
-    emulator.set_timings(EmulatorTimings(update_seconds=30, retry_scale=0.01))
+    emulator.set_timings(timings(update_seconds=30))
     deploys.cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="p99 too high")
     outcome = deploys.finish(arn)
     assert outcome.error == "Canary.RollbackFailed"
