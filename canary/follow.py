@@ -47,6 +47,7 @@ from botocore.exceptions import (
 )
 
 from canary.aws import TERMINAL_EVENT_TYPES, error_code
+from canary.backoff import Backoff
 
 if TYPE_CHECKING:
     from types_boto3_stepfunctions.client import SFNClient
@@ -71,6 +72,10 @@ MAX_PAGE = 100
 WAKE_PAGE = 50
 """Smallest page of the poll that wakes at a Wait's end (larger when that Wait led to more events last
 time): the burst of events that follows a Wait is read in one call, however it branches."""
+
+IDLE_POLLS = Backoff(FAST_INTERVAL, 1.5, LONG_IDLE_INTERVAL)
+"""Polls while nothing changes grow by half each time, up to IDLE_INTERVAL (LONG_IDLE_INTERVAL after
+a quiet minute)."""
 
 TERMINAL_EVENTS = TERMINAL_EVENT_TYPES
 _THROTTLING = frozenset(
@@ -525,15 +530,15 @@ class Follower:
             self._interval = FAST_INTERVAL
         else:
             cap = LONG_IDLE_INTERVAL if now - self._last_change > 60 else IDLE_INTERVAL
-            self._interval = min(cap, self._interval * 1.5)
+            self._interval = IDLE_POLLS.after(self._interval, cap)
         if self._wait_until is not None and self._wait_until > now:
             return min(MAX_WAIT_SLEEP, self._wait_until - now)
         return self._interval
 
     def _throttle_delay(self, planned: float) -> float:
         self._throttle_level += 1
-        ceiling = min(self._throttle_cap, THROTTLE_BASE * 2 ** min(self._throttle_level, 10))
-        return max(planned, self._rng.uniform(0, ceiling))
+        retry = Backoff(THROTTLE_BASE, 2, self._throttle_cap, jitter=True)
+        return max(planned, retry.delay(min(self._throttle_level, 10), self._rng))
 
     # -- public -----------------------------------------------------------------------------------
 

@@ -502,3 +502,11 @@ def test_the_endpoint_line_after_a_cancel_never_ends_empty() -> None:
         creating.describe()
         == "endpoint demo-churn is Creating on config demo-churn-1 (no variant serving yet)"
     )
+
+
+def test_every_terminal_event_type_has_its_closing_line() -> None:
+    """One list of what closes an execution (canary.aws); the renderer words each of them."""
+    from canary import render
+    from canary.aws import TERMINAL_EVENT_TYPES
+
+    assert set(render._TERMINAL_LINES) == TERMINAL_EVENT_TYPES

@@ -1,8 +1,8 @@
 """Bad input beyond tests/action/test_inputs.py's table: same contract, more of what users get wrong.
 
-Issue 6 item 1: each malformed set exits 2 with one ``::error`` that names the input and says how to
-fix it, and the action makes no AWS call at all (counted by the recording proxy). The rows here are
-the ones the action's own table (55 rows) does not try; the assertion is the same.
+docs/design.md, "Guarantees": each malformed set exits 2 with one ``::error`` that names the input and
+says how to fix it, and the action makes no AWS call at all (counted by the recording proxy). The rows
+here are the ones the action's own table does not try; the assertion is the same.
 """
 
 from __future__ import annotations
