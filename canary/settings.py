@@ -60,6 +60,37 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 INPUT_PREFIX = "INPUT_"
 
 
+OPTIONAL_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "model_data": (
+        S3_MODEL_DATA,
+        "is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)",
+    ),
+    "data_capture_destination": (
+        S3_CAPTURE,
+        "is not an s3:// URI: write s3://BUCKET/PREFIX for the captured requests "
+        "(or leave it empty to keep the endpoint's data capture as it is)",
+    ),
+    "instance_type": (
+        INSTANCE_TYPE,
+        "is not a SageMaker instance type: write e.g. ml.m5.large",
+    ),
+    "state_machine_arn": (
+        STATE_MACHINE_ARN,
+        "is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
+        "(or leave it empty to use the bundled one)",
+    ),
+    "state_machine_role_arn": (
+        ROLE_ARN,
+        "is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME",
+    ),
+    "execution_name": (
+        SFN_NAME,
+        "is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - (or leave it empty to derive one)",
+    ),
+}
+"""Optional inputs (by field) that must match a pattern when given: the pattern, and what to say."""
+
+
 def _alias(name: str) -> str:
     return f"{INPUT_PREFIX}{name.upper()}"
 
@@ -174,39 +205,11 @@ class Settings(BaseSettings):
 
     # -- optional text -------------------------------------------------------------------------
 
-    @field_validator("model_data", mode="before")
+    @field_validator(*OPTIONAL_PATTERNS, mode="before")
     @classmethod
-    def _model_data(cls, value: object) -> str | None:
-        return optional_match(
-            value, S3_MODEL_DATA, "is not an s3:// URI: write s3://BUCKET/KEY (or leave it empty)"
-        )
-
-    @field_validator("data_capture_destination", mode="before")
-    @classmethod
-    def _data_capture_destination(cls, value: object) -> str | None:
-        return optional_match(
-            value,
-            S3_CAPTURE,
-            "is not an s3:// URI: write s3://BUCKET/PREFIX for the captured requests "
-            "(or leave it empty to keep the endpoint's data capture as it is)",
-        )
-
-    @field_validator("instance_type", mode="before")
-    @classmethod
-    def _instance_type(cls, value: object) -> str | None:
-        return optional_match(
-            value, INSTANCE_TYPE, "is not a SageMaker instance type: write e.g. ml.m5.large"
-        )
-
-    @field_validator("state_machine_arn", mode="before")
-    @classmethod
-    def _state_machine_arn(cls, value: object) -> str | None:
-        return optional_match(
-            value,
-            STATE_MACHINE_ARN,
-            "is not a state machine ARN: write arn:aws:states:REGION:ACCOUNT:stateMachine:NAME "
-            "(or leave it empty to use the bundled one)",
-        )
+    def _optional_pattern(cls, value: object, info: ValidationInfo) -> str | None:
+        pattern, problem = OPTIONAL_PATTERNS[str(info.field_name)]
+        return optional_match(value, pattern, problem)
 
     @field_validator("state_machine_name", mode="before")
     @classmethod
@@ -217,23 +220,6 @@ class Settings(BaseSettings):
                 f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
             )
         return text
-
-    @field_validator("state_machine_role_arn", mode="before")
-    @classmethod
-    def _state_machine_role_arn(cls, value: object) -> str | None:
-        return optional_match(
-            value, ROLE_ARN, "is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME"
-        )
-
-    @field_validator("execution_name", mode="before")
-    @classmethod
-    def _execution_name(cls, value: object) -> str | None:
-        return optional_match(
-            value,
-            SFN_NAME,
-            "is not a valid execution name: 1-80 characters of A-Z a-z 0-9 _ - "
-            "(or leave it empty to derive one)",
-        )
 
     @field_validator("on_cancel", mode="before")
     @classmethod
