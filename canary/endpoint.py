@@ -43,6 +43,8 @@ class EndpointState:
     config_name: str | None = None
     failure_reason: str | None = None
     variants: tuple[Variant, ...] = ()
+    shadow_variants: tuple[str, ...] = ()
+    """Names of the endpoint's shadow variants (a canary config could not keep them)."""
 
     def describe(self) -> str:
         """One line for the log."""
@@ -93,6 +95,7 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         config_name=config_name,
         failure_reason=endpoint.get("FailureReason"),
         variants=tuple(variants),
+        shadow_variants=tuple(v["VariantName"] for v in endpoint.get("ShadowProductionVariants") or []),
     )
 
 
@@ -126,6 +129,12 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             f"endpoint-name: endpoint {name} has {len(state.variants)} production variants ({listed}); "
             "this action canary-deploys single-variant endpoints. If a canary was left behind by a deploy "
             "that was stopped, update the endpoint back to a single-variant config, then re-run"
+        )
+    if state.shadow_variants:
+        raise ConfigurationError(
+            f"endpoint-name: endpoint {name} has shadow variants ({', '.join(state.shadow_variants)}), which "
+            "a canary config could not keep: end the shadow test (update the endpoint to a config without "
+            "ShadowProductionVariants), then re-run"
         )
     variant = state.variants[0]
     if settings.instance_type is None and variant.instance_type is None:

@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 
-from tests.action.conftest import ACCOUNT, REGION, Recorder, Runner, base_inputs, make_endpoint
+from tests.action.conftest import (
+    ACCOUNT,
+    IMAGE,
+    REGION,
+    ROLE,
+    Recorder,
+    Runner,
+    base_inputs,
+    make_endpoint,
+    wait_for,
+)
 
 E = "arn:aws:iam::123456789012:role/"
 MALFORMED: list[tuple[str, dict[str, str], str]] = [
@@ -193,6 +203,28 @@ def test_state_machine_arn_that_does_not_exist_exits_2(runner: Runner, recorder:
     assert result.returncode == 2, result.stdout
     (error,) = result.log.named("error")
     assert error.data.startswith("state-machine-arn: ")
+    assert recorder.writes == []
+
+
+def test_endpoint_with_a_shadow_variant_exits_2(runner: Runner, recorder: Recorder, aws: Any) -> None:
+    sagemaker = aws("sagemaker")
+    sagemaker.create_model(ModelName="shadowed-m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    variant = {"ModelName": "shadowed-m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="shadowed-c",
+        ProductionVariants=[{"VariantName": "AllTraffic", **variant}],
+        ShadowProductionVariants=[{"VariantName": "Shadow", **variant}],
+    )
+    sagemaker.create_endpoint(EndpointName="shadowed", EndpointConfigName="shadowed-c")
+    wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName="shadowed")["EndpointStatus"] == "InService", 30
+    )
+    recorder.clear()
+    result = runner.run(base_inputs(endpoint_name="shadowed"))
+    assert result.returncode == 2, result.stdout
+    (error,) = result.log.named("error")
+    assert error.data.startswith("endpoint-name: ")
+    assert "shadow variants (Shadow)" in error.data
     assert recorder.writes == []
 
 
