@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from canary.follow import HistoryEvent, assigned_variables
+from canary.follow import HistoryEvent
 from canary.github import Runner, inert
 from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
@@ -39,6 +39,7 @@ from canary.task_lines import (
     fill,
     service_of,
 )
+from canary.waits import assigned_variables
 
 __all__ = [
     "PHASES",

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from canary.follow import assigned_variables, definition_states, jsonata_value, wait_seconds
 from canary.statemachine import load_definition
+from canary.waits import assigned_variables, definition_states, jsonata_value, wait_seconds
 from tests.action.conftest import ACCOUNT, REGION, SFN_ROLE, Recorder, Runner, base_inputs, make_endpoint
 from tests.presentation import snapshots
 

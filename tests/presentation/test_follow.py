@@ -32,10 +32,9 @@ from canary.follow import (
     Follower,
     FollowTimeout,
     HistoryEvent,
-    json_path,
     sfn_client_config,
-    wait_seconds,
 )
+from canary.waits import json_path, wait_seconds
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 

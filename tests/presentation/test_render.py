@@ -359,8 +359,8 @@ def test_md_escapes_markdown_html_mentions_and_newlines(raw: str, escaped: str) 
 
 
 def bundled_states() -> dict[str, Any]:
-    from canary.follow import definition_states
     from canary.statemachine import load_definition
+    from canary.waits import definition_states
 
     return dict(definition_states(json.loads(load_definition())))
 
