@@ -36,31 +36,33 @@ class VariantTraffic:
     """ModelLatency of the slowest 2 %, so the p99 (default: ``latency_ms``)."""
 
 
-def metric_data(endpoint: str, variant: str, traffic: VariantTraffic, seconds: float) -> list[dict[str, Any]]:
-    """PutMetricData's ``MetricData`` for ``seconds`` of ``traffic`` on one variant (rounded counts)."""
+def metric_data(
+    endpoint: str, variant: str, traffic: VariantTraffic, counts: tuple[int, int, int]
+) -> list[dict[str, Any]]:
+    """PutMetricData's ``MetricData`` of one variant: ``counts`` = (invocations, 5xx, 4xx) now."""
     now = dt.datetime.now(dt.UTC)
     dims = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
-    count = round(traffic.per_second * seconds)
+    count, errors_5xx, errors_4xx = counts
     data: list[dict[str, Any]] = [
         {"MetricName": "Invocations", "Dimensions": dims, "Timestamp": now, "Value": count},
         {
             "MetricName": "Invocation5XXErrors",
             "Dimensions": dims,
             "Timestamp": now,
-            "Value": round(count * traffic.rate_5xx),
+            "Value": errors_5xx,
         },
         {
             "MetricName": "Invocation4XXErrors",
             "Dimensions": dims,
             "Timestamp": now,
-            "Value": round(count * traffic.rate_4xx),
+            "Value": errors_4xx,
         },
     ]
     if count:
-        values, counts = [traffic.latency_ms * 1000], [count]
+        values, weights = [traffic.latency_ms * 1000], [count]
         if traffic.p99_ms is not None:  # the slowest 2 % (at least one request): p99 falls among them
             slow = max(1, math.ceil(count * 0.02))
-            values, counts = [traffic.latency_ms * 1000, traffic.p99_ms * 1000], [count - slow, slow]
+            values, weights = [traffic.latency_ms * 1000, traffic.p99_ms * 1000], [count - slow, slow]
         data.append(
             {
                 "MetricName": "ModelLatency",
@@ -68,7 +70,7 @@ def metric_data(endpoint: str, variant: str, traffic: VariantTraffic, seconds: f
                 "Timestamp": now,
                 "Unit": "Microseconds",
                 "Values": values,
-                "Counts": counts,
+                "Counts": weights,
             }
         )
     return data
@@ -89,6 +91,9 @@ class TrafficFeed:
         self.endpoint = endpoint
         self.variants = dict(variants)
         self.interval = interval
+        self._expected: dict[str, tuple[float, float, float]] = {}
+        """Per variant: invocations, 5xx and 4xx owed so far (whole counts are written, none lost)."""
+        self._written: dict[str, tuple[int, int, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="traffic-feed", daemon=True)
 
@@ -99,8 +104,15 @@ class TrafficFeed:
     def write(self, seconds: float) -> None:
         """Write ``seconds`` of every variant's traffic now."""
         for variant, traffic in self.variants.items():
+            calls, e5, e4 = self._expected.get(variant, (0.0, 0.0, 0.0))
+            new = traffic.per_second * seconds
+            expected = (calls + new, e5 + new * traffic.rate_5xx, e4 + new * traffic.rate_4xx)
+            written = self._written.get(variant, (0, 0, 0))
+            total = tuple(math.floor(value + 1e-9) for value in expected)
+            counts = (total[0] - written[0], total[1] - written[1], total[2] - written[2])
+            self._expected[variant], self._written[variant] = expected, (total[0], total[1], total[2])
             self.cloudwatch.put_metric_data(
-                Namespace=NAMESPACE, MetricData=metric_data(self.endpoint, variant, traffic, seconds)
+                Namespace=NAMESPACE, MetricData=metric_data(self.endpoint, variant, traffic, counts)
             )
 
     def _run(self) -> None:
