@@ -128,6 +128,12 @@ def _transition_rows(counted: dict[str, Any]) -> list[str]:
             f"| ↳ same bake (alarm checks every 60 s) | {ours} "
             f"| fixed 30 s polling: {same['transitions']} ({same['events']}) | {ratio:.2f}x |"
         )
+    if extra := counted.get("per_check"):
+        rows.append(
+            f"| ↳ canary vs baseline, per check | +{extra['calls_per_check']:g} GetMetricData call, "
+            f"+{extra['transitions_per_check']:g} transition (+{extra['events_per_check']:g} events); "
+            f"{extra['metrics_reads']} reads for {extra['checks']} checks | - | included above |"
+        )
     return rows
 
 

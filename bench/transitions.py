@@ -191,6 +191,21 @@ def count(history: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def per_check(counted: dict[str, Any]) -> dict[str, Any]:
+    """What each bake check adds for the canary-vs-baseline numbers: the ReadMetrics task (one
+    GetMetricData call, one transition, five history events) per CheckAlarms, as counted."""
+    by_state = counted["by_state"]
+    checks = by_state.get("CheckAlarms", 0)
+    reads = by_state.get("ReadMetrics", 0)
+    return {
+        "checks": checks,
+        "metrics_reads": reads,
+        "calls_per_check": round(reads / max(1, checks), 2),
+        "transitions_per_check": round(reads / max(1, checks), 2),
+        "events_per_check": round(5 * reads / max(1, checks), 2),
+    }
+
+
 def run(
     emulator: Emulator,
     bake_minutes: float = 20,
@@ -238,6 +253,7 @@ def run(
     for result in results.values():
         result["vs_bundled"] = round(result["transitions"] / max(1, base), 2)
     return {
+        "per_check": per_check(results["bundled"]),
         "deploy": (
             f"2 endpoint updates of {update_minutes:g} min, one {bake_minutes:g}-min bake with alarm checks "
             "every 60 s, no alarm"

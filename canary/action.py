@@ -393,6 +393,7 @@ class Action:
             console_url=self.report.console_url,
             model_name=self.report.model_name,
             endpoint_config_name=self.report.endpoint_config_name,
+            checks=renderer.checks,
         )
         self.runner.append_summary(markdown)
         self.summary_written = True

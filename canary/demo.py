@@ -2,13 +2,18 @@
 
 Starts the emulator in this process (SageMaker create/update take :data:`ENDPOINT_SECONDS` seconds),
 points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the function
-``entrypoint.py`` runs in the container — three times, with ``INPUT_*`` variables and temporary
+``entrypoint.py`` runs in the container — four times, with ``INPUT_*`` variables and temporary
 ``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY`` files, exactly as the runner would:
 
 1. a first deploy (the endpoint does not exist yet);
 2. a two-step canary (10 % then 50 %) that bakes cleanly and is promoted;
 3. a canary rolled back by an alarm: a background thread sets the user's alarm to ``ALARM`` while
-   the canary bakes.
+   the canary bakes;
+4. a canary rolled back because it is worse than its baseline: its 5xx rate is 3 points above the
+   current variant's, more than ``max-error-rate-increase: 1`` allows.
+
+Simulated traffic (:mod:`canary.emulator.traffic`) writes both variants' SageMaker metrics during
+every run, so each check shows the canary's numbers beside the baseline's.
 
 Each run prints what the GitHub job log would show (without the workflow-command markup, which the
 runner would have consumed), then the step's outputs and summary.
@@ -34,6 +39,8 @@ ACCOUNT = "123456789012"
 ENDPOINT_SECONDS = 2.0
 """Simulated duration of CreateEndpoint/UpdateEndpoint in the demo (real SageMaker: minutes)."""
 ALARM = "demo-churn-p99-latency"
+BASELINE_5XX = 0.001
+"""Share of the current variant's invocations answered 5xx in the demo."""
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn-model"
 
 
@@ -44,15 +51,17 @@ class Scenario:
     title: str
     inputs: Mapping[str, str]
     trip_alarm: bool = False
+    canary_5xx: float = 0.002
+    """Share of the canary's invocations answered 5xx (the baseline's: :data:`BASELINE_5XX`)."""
 
 
 SCENARIOS = (
     Scenario(
-        "1/3  First deploy: the endpoint does not exist yet",
+        "1/4  First deploy: the endpoint does not exist yet",
         {"image-uri": f"{REGISTRY}:1.0", "model-data": "s3://demo-models/churn/1.0/model.tar.gz"},
     ),
     Scenario(
-        "2/3  Canary 10% → 50% → promoted",
+        "2/4  Canary 10% → 50% → promoted",
         {
             "image-uri": f"{REGISTRY}:1.1",
             "model-data": "s3://demo-models/churn/1.1/model.tar.gz",
@@ -61,7 +70,7 @@ SCENARIOS = (
         },
     ),
     Scenario(
-        "3/3  Canary rolled back: an alarm fires during the bake",
+        "3/4  Canary rolled back: an alarm fires during the bake",
         {
             "image-uri": f"{REGISTRY}:1.2",
             "model-data": "s3://demo-models/churn/1.2/model.tar.gz",
@@ -70,6 +79,19 @@ SCENARIOS = (
             "alarm-names": ALARM,
         },
         trip_alarm=True,
+    ),
+    Scenario(
+        "4/4  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
+        {
+            "image-uri": f"{REGISTRY}:1.3",
+            "model-data": "s3://demo-models/churn/1.3/model.tar.gz",
+            "canary-weights": "20",
+            "wait-minutes": "1",
+            "max-error-rate-increase": "1",
+            "max-latency-increase": "50",
+            "gate-min-invocations": "50",
+        },
+        canary_5xx=0.031,  # against the baseline's 0.1 %
     ),
 )
 
@@ -140,11 +162,12 @@ def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
 
 
 def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
-    """Run the three scenarios; returns 0 when each ended as expected."""
+    """Run the four scenarios; returns 0 when each ended as expected."""
     import boto3
 
     from canary.action import main
     from canary.emulator import Emulator, EmulatorTimings
+    from canary.emulator.traffic import TrafficFeed, VariantTraffic
 
     stream = out or sys.stdout
     # The emulator's request log and moto's state machine tracebacks are not part of the job log.
@@ -164,7 +187,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
     }
-    expected = {0: 0, 1: 0, 2: 1}
+    expected = {0: 0, 1: 0, 2: 1, 3: 1}
     failures = 0
     try:
         with environment(aws_env), tempfile.TemporaryDirectory(prefix="canary-demo-") as tmp:
@@ -213,7 +236,11 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                     )
                     trip.start()
                 started = time.monotonic()
-                with environment(env):
+                traffic = {
+                    "Canary": VariantTraffic(60, rate_5xx=scenario.canary_5xx, latency_ms=42, p99_ms=180),
+                    "AllTraffic": VariantTraffic(240, rate_5xx=BASELINE_5XX, latency_ms=40, p99_ms=170),
+                }
+                with environment(env), TrafficFeed(cloudwatch, ENDPOINT, traffic, interval=0.5):
                     status = main(out=stream, env=dict(os.environ))
                 stop.set()
                 if trip is not None:

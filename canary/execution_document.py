@@ -8,6 +8,7 @@ state machine reads is added to :class:`canary.settings.Settings`, to ``Executio
 from __future__ import annotations
 
 from canary.execution_input import (
+    AnalysisSettings,
     AutoScalingSettings,
     ConfigSettings,
     ContainerSpec,
@@ -51,6 +52,18 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
     )
 
 
+def analysis_settings(settings: Settings) -> AnalysisSettings:
+    """The canary-vs-baseline gates and the low-traffic rule of these settings."""
+    return AnalysisSettings(
+        MaxErrorRateIncrease=settings.max_error_rate_increase,
+        MaxLatencyIncrease=settings.max_latency_increase,
+        MinSampleInvocations=settings.gate_min_invocations,
+        MinCanaryInvocations=settings.min_canary_invocations,
+        OnLowTraffic=settings.on_low_traffic,
+        MaxExtensions=settings.max_extensions,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -81,6 +94,7 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         ),
         Polling=settings.polling,
         Settings=endpoint_settings(settings),
+        Analysis=analysis_settings(settings),
         StartHoldSeconds=hold,
         Names=names,
     )

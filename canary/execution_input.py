@@ -170,6 +170,51 @@ class EndpointSettings(_Doc):
     EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
 
 
+class AnalysisSettings(_Doc):
+    """The canary judged against the baseline (the current variant) at every check of a bake.
+
+    Each check reads both variants' ``Invocations``, ``Invocation4XXErrors``, ``Invocation5XXErrors``
+    and p99 ``ModelLatency`` over the bake so far (docs/state-machine.md, "Canary vs baseline").
+    An absent gate is off.
+    """
+
+    MaxErrorRateIncrease: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Percentage points of 5xx rate the canary may exceed the baseline by; absent: off.",
+    )
+    MaxLatencyIncrease: float | None = Field(
+        default=None,
+        ge=0,
+        description="Percent of p99 ModelLatency the canary may exceed the baseline by; absent: off.",
+    )
+    MinSampleInvocations: int = Field(
+        default=100,
+        ge=1,
+        description="Invocations canary and baseline must each have in a step before the gates judge it.",
+    )
+    MinCanaryInvocations: int = Field(
+        default=0, ge=0, description="Invocations a step's canary must serve before it may pass; 0: off."
+    )
+    OnLowTraffic: Literal["fail", "extend", "promote"] = Field(
+        default="fail",
+        description="Below MinCanaryInvocations at the end of a bake: roll back (Canary.LowTraffic), "
+        "bake BakeSeconds more (up to MaxExtensions times, then fail), or go on.",
+    )
+    MaxExtensions: int = Field(default=2, ge=0, le=10, description="Bakes added when OnLowTraffic is extend.")
+
+    @property
+    def gated(self) -> bool:
+        """A relative gate is on: the bake is checked every AlarmCheckSeconds."""
+        return self.MaxErrorRateIncrease is not None or self.MaxLatencyIncrease is not None
+
+    @property
+    def extensions(self) -> int:
+        """The most bakes one step can add."""
+        return self.MaxExtensions if self.MinCanaryInvocations and self.OnLowTraffic == "extend" else 0
+
+
 MAX_HISTORY_EVENTS = 25_000
 """Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
 
@@ -183,8 +228,8 @@ rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml
 _EVENTS_PER_POLL = 9
 """Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
 
-_EVENTS_PER_CHECK = 9
-"""CheckAlarms task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
+_EVENTS_PER_CHECK = 14
+"""CheckAlarms task (5) + ReadMetrics task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
 
 
 def _polls(polling: PollingSettings) -> int:
@@ -198,31 +243,50 @@ def _polls(polling: PollingSettings) -> int:
 
 
 def plan_bounds(
-    steps: int, bake_seconds: int, check_seconds: int, checks_alarms: bool, polling: PollingSettings
+    steps: int,
+    bake_seconds: int,
+    check_seconds: int,
+    checks_alarms: bool,
+    polling: PollingSettings,
+    *,
+    extensions: int = 0,
 ) -> tuple[int, int]:
     """The most history events and seconds a deploy of this plan can take (retries aside).
 
     Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
-    most ``Polling.TimeoutSeconds``.
+    most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
+    every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
+    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first.
     """
     waits = steps + 3
+    bakes = steps * (1 + extensions)
     checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
-    events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + steps * checks * _EVENTS_PER_CHECK
-    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + steps * bake_seconds
+    events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + bakes * checks * _EVENTS_PER_CHECK
+    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * bake_seconds
     return events, seconds
 
 
 def plan_problem(
-    steps: int, bake_seconds: int, check_seconds: int, checks_alarms: bool, polling: PollingSettings
+    steps: int,
+    bake_seconds: int,
+    check_seconds: int,
+    checks_alarms: bool,
+    polling: PollingSettings,
+    *,
+    extensions: int = 0,
 ) -> str | None:
     """Why Step Functions could not run this plan to its end (too long a history or run), or None."""
-    events, seconds = plan_bounds(steps, bake_seconds, check_seconds, checks_alarms, polling)
+    events, seconds = plan_bounds(
+        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+    )
     if events > MAX_HISTORY_EVENTS:
         return (
             f"the plan could write {events:,} history events, more than the {MAX_HISTORY_EVENTS:,} Step "
             f"Functions allows one execution ({steps} step(s) of a {bake_seconds} s bake checked every "
-            f"{check_seconds} s): raise alarm-check-seconds (AlarmCheckSeconds), shorten wait-minutes "
-            "(BakeSeconds), use fewer canary-weights or a longer endpoint-poll-seconds"
+            f"{check_seconds} s"
+            + (f", up to {extensions} extension(s) each" if extensions else "")
+            + "): raise alarm-check-seconds (AlarmCheckSeconds), shorten wait-minutes "
+            "(BakeSeconds), use fewer canary-weights or max-extensions, or a longer endpoint-poll-seconds"
         )
     if seconds > MAX_EXECUTION_SECONDS * 0.9:
         return (
@@ -264,6 +328,7 @@ class ExecutionInput(_Doc):
     AutoScaling: AutoScalingSettings = Field(default_factory=AutoScalingSettings)
     Polling: PollingSettings = Field(default_factory=PollingSettings)
     Settings: EndpointSettings = Field(default_factory=EndpointSettings)
+    Analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     StartHoldSeconds: int = Field(
         default=0,
         ge=0,
@@ -279,9 +344,14 @@ class ExecutionInput(_Doc):
         problem = weights_problem(weights)
         if problem:
             raise ValueError(f"CanaryWeights: {problem}")
-        checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled
+        checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled or self.Analysis.gated
         problem = plan_problem(
-            len(weights), self.BakeSeconds, self.AlarmCheckSeconds, checks_alarms, self.Polling
+            len(weights),
+            self.BakeSeconds,
+            self.AlarmCheckSeconds,
+            checks_alarms,
+            self.Polling,
+            extensions=self.Analysis.extensions,
         )
         if problem:
             raise ValueError(problem)

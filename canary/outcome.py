@@ -7,6 +7,8 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 | SUCCEEDED             | —                                          | deployed      | 0    |
 | FAILED                | ``Canary.RolledBack``                      | rolled-back   | 1    |
 | FAILED                | ``Canary.UpdateFailed``                    | rolled-back   | 1    |
+| FAILED                | ``Canary.WorseThanBaseline``               | rolled-back   | 1    |
+| FAILED                | ``Canary.LowTraffic``                      | rolled-back   | 1    |
 | FAILED                | anything else                              | failed        | 1    |
 | TIMED_OUT             | —                                          | timed-out     | 1    |
 | ABORTED               | —                                          | cancelled     | 1    |
@@ -38,7 +40,9 @@ EXIT_FAILED = 1
 EXIT_INVALID = 2
 """Invalid input or configuration: nothing at all was created or changed in AWS."""
 
-ROLLED_BACK_ERRORS = frozenset({"Canary.RolledBack", "Canary.UpdateFailed"})
+ROLLED_BACK_ERRORS = frozenset(
+    {"Canary.RolledBack", "Canary.UpdateFailed", "Canary.WorseThanBaseline", "Canary.LowTraffic"}
+)
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
 
 

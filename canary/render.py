@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from canary.comparison import Check, numbers_of, verdict_line
 from canary.follow import HistoryEvent
 from canary.github import Runner, inert
 from canary.outcome import Outcome
@@ -69,6 +70,7 @@ PHASES: Mapping[str, str] = {
     "SuspendAutoScaling": "Canary {weight}%",
     "StartCanary": "Canary {weight}%",
     "CheckAlarms": "Bake {weight}%",
+    "ReadMetrics": "Bake {weight}%",
     "BakeQuietly": "Bake {weight}%",
     "ShiftTraffic": "Canary {weight}%",
     "CreateFinalConfig": "Promote",
@@ -149,6 +151,8 @@ class Renderer:
         self.verbose = verbose
         self.timeline: list[TimelineEntry] = []
         """Milestones of the deploy, for :func:`summary_markdown`."""
+        self.checks: list[Check] = []
+        """Each bake check's canary and baseline numbers, for :func:`summary_markdown`."""
         self.phase = ""
         self.variables: dict[str, Any] = {}
         """The execution's variables so far, from the ``…StateExited`` events."""
@@ -248,8 +252,11 @@ class Renderer:
         elif ev.type.endswith("StateEntered"):
             self._state_entered(ev)
         if ev.type.endswith("StateExited"):
-            self.variables.update(assigned_variables(ev.details))
+            assigned = assigned_variables(ev.details)
+            self.variables.update(assigned)
             self._exited = str(ev.details.get("name", ""))
+            if self._exited == "BakeVerdict":
+                self._verdict(ev, assigned)
 
     # Handlers are named after the event types they render (``_on_<type>``).
 
@@ -319,10 +326,32 @@ class Renderer:
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
             milestone = level == "error"
-            if self.phase.startswith("Bake") and self._phase_started is not None:
-                into = (ev.timestamp - self._phase_started).total_seconds()
-                text += f" ({duration(into)} into the bake)"
+            text += self._into_bake(ev.timestamp)
+        if call == "getMetricData" and (numbers := numbers_of(result)) is not None:
+            # ReadMetrics: the canary beside its baseline (canary/comparison.py), kept for the summary
+            self.checks.append(Check(self._elapsed(ev.timestamp), self.phase, *numbers))
+            milestone = False
+            text += self._into_bake(ev.timestamp)
         self._print(ev.timestamp, level, text, milestone=milestone)
+
+    def _into_bake(self, at: dt.datetime) -> str:
+        if self.phase.startswith("Bake") and self._phase_started is not None:
+            return f" ({duration((at - self._phase_started).total_seconds())} into the bake)"
+        return ""
+
+    def _verdict(self, ev: HistoryEvent, assigned: Mapping[str, Any]) -> None:
+        """BakeVerdict's decisions that are not an alarm's: the relative gates, the low-traffic rule."""
+        failure = assigned.get("failure")
+        verdict = assigned.get("verdict")
+        if isinstance(failure, Mapping) and failure.get("error") in {
+            "Canary.WorseThanBaseline",
+            "Canary.LowTraffic",
+        }:
+            self._print(
+                ev.timestamp, "error", f"{failure['error']}: {failure.get('cause', '')}", milestone=True
+            )
+        elif isinstance(verdict, Mapping) and (shown := verdict_line(verdict)) is not None:
+            self._print(ev.timestamp, shown[0], shown[1], milestone=True)
 
     def _task_problem(self, ev: HistoryEvent, what: str) -> None:
         error = str(ev.details.get("error") or what)

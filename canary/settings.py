@@ -163,6 +163,16 @@ class Settings(BaseSettings):
     dry_run: bool = Field(default=False, alias=_alias("dry-run"))
     aws_region: str = Field(default="", alias=_alias("aws-region"))
 
+    # -- canary vs baseline (docs/state-machine.md, "Canary vs baseline") ------------------------
+    max_error_rate_increase: float | None = Field(default=None, alias=_alias("max-error-rate-increase"))
+    max_latency_increase: float | None = Field(default=None, alias=_alias("max-latency-increase"))
+    gate_min_invocations: int = Field(default=100, alias=_alias("gate-min-invocations"))
+    min_canary_invocations: int = Field(default=0, alias=_alias("min-canary-invocations"))
+    on_low_traffic: Literal["fail", "extend", "promote"] = Field(
+        default="fail", alias=_alias("on-low-traffic")
+    )
+    max_extensions: int = Field(default=2, alias=_alias("max-extensions"))
+
     # -- required text -------------------------------------------------------------------------
 
     @field_validator("endpoint_name", mode="before")
@@ -229,6 +239,28 @@ class Settings(BaseSettings):
             raise ValueError(f"{text!r} is not an option: use detach or stop")
         return text
 
+    @field_validator("on_low_traffic", mode="before")
+    @classmethod
+    def _on_low_traffic(cls, value: object) -> str:
+        text = text_of(value) or str(cls.model_fields["on_low_traffic"].default)
+        if text not in {"fail", "extend", "promote"}:
+            raise ValueError(
+                f"{text!r} is not an option: use fail (roll back), extend (bake again, up to "
+                "max-extensions times) or promote"
+            )
+        return text
+
+    @field_validator("max_error_rate_increase", mode="before")
+    @classmethod
+    def _max_error_rate_increase(cls, value: object) -> float | None:
+        number = parse_decimal(value, None, positive=False)
+        if number is not None and number > 100:
+            raise ValueError(
+                f"{number:g} is out of range: give percentage points of 5xx rate between 0 and 100, "
+                "e.g. 1 (or leave it empty to turn the gate off)"
+            )
+        return number
+
     @field_validator("aws_region", mode="before")
     @classmethod
     def _aws_region(cls, value: object) -> str:
@@ -291,6 +323,18 @@ class Settings(BaseSettings):
     _error_alarms = field_validator("error_alarms", mode="before")(
         _validator(lambda value: parse_bool(value, None))
     )
+    _max_latency_increase = field_validator("max_latency_increase", mode="before")(
+        _validator(lambda value: parse_decimal(value, None, positive=False))
+    )
+    _gate_min_invocations = field_validator("gate_min_invocations", mode="before")(
+        _validator(lambda value: parse_int(value, None))
+    )
+    _min_canary_invocations = field_validator("min_canary_invocations", mode="before")(
+        _validator(lambda value: parse_int(value, None, minimum=0))
+    )
+    _max_extensions = field_validator("max_extensions", mode="before")(
+        _validator(lambda value: parse_int(value, None, minimum=0, maximum=10))
+    )
     _verbose = field_validator("verbose", mode="before")(_validator(lambda value: parse_bool(value, None)))
     _dry_run = field_validator("dry_run", mode="before")(_validator(lambda value: parse_bool(value, None)))
     _weights = field_validator("canary_weights", mode="before")(_validator(parse_weights))
@@ -307,12 +351,15 @@ class Settings(BaseSettings):
         elif problem := polling_problem(self.endpoint_poll_seconds, self.endpoint_poll_max_seconds):
             problems.append(f"endpoint-poll-max-seconds: {problem} (endpoint-poll-seconds)")
         else:
+            gated = self.max_error_rate_increase is not None or self.max_latency_increase is not None
+            extending = self.min_canary_invocations and self.on_low_traffic == "extend"
             problem = plan_problem(
                 len(self.canary_weights),
                 self.bake_seconds,
                 self.alarm_check_seconds,
-                bool(self.alarm_names) or self.error_alarms,
+                bool(self.alarm_names) or self.error_alarms or gated,
                 self.polling,
+                extensions=self.max_extensions if extending else 0,
             )
             if problem:
                 problems.append(f"alarm-check-seconds: {problem}")

@@ -13,10 +13,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from canary.github import inert
 from canary.outcome import Outcome
+
+if TYPE_CHECKING:
+    from canary.comparison import Check
 
 Level = Literal["info", "ok", "warn", "error", "detail"]
 ICONS: Mapping[Level, str] = {"info": "•", "ok": "✓", "warn": "!", "error": "✗", "detail": " "}
@@ -89,9 +92,13 @@ def summary_markdown(
     console_url: str = "",
     model_name: str = "",
     endpoint_config_name: str = "",
+    checks: Sequence[Check] = (),
 ) -> str:
     """The step summary: outcome, what was deployed, a link to the execution, a chart of the canary's
-    traffic over time (:func:`traffic_chart`) and the timeline table."""
+    traffic over time (:func:`traffic_chart`), the canary against its baseline at each check
+    (:func:`canary.comparison.comparison_markdown`) and the timeline table."""
+    from canary.comparison import comparison_markdown
+
     icon = _OUTCOME_ICON.get(outcome.outcome, "")
     lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {outcome.outcome}", ""]
     lines += [f"**{md(outcome_headline(outcome))}**", ""]
@@ -108,6 +115,7 @@ def summary_markdown(
         lines.append(f"| Execution | {link or md(execution_arn)} |")
     lines.append("")
     lines += traffic_chart(outcome, timeline)
+    lines += comparison_markdown(checks)
     if timeline:
         lines += [
             "<details open><summary>Timeline</summary>",

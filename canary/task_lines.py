@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from canary.comparison import check_line, numbers_of
 from canary.summary import Level
 
 
@@ -89,6 +90,11 @@ def _describe_alarms(params: Mapping[str, Any], result: Mapping[str, Any]) -> tu
     )
 
 
+def _metrics(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
+    numbers = numbers_of(result)
+    return ("info", check_line(*numbers)) if numbers else ("info", "metrics read")
+
+
 def _create_endpoint_config(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]:
     variants = params.get("ProductionVariants") or []
     shape = ", ".join(
@@ -165,6 +171,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("cloudwatch", "describeAlarms"): _describe_alarms,
     ("cloudwatch", "putMetricAlarm"): _simple("created alarm {AlarmName}: {MetricName} > {Threshold}"),
     ("cloudwatch", "deleteAlarms"): _simple("deleted the canary alarms"),
+    ("cloudwatch", "getMetricData"): _metrics,
     ("applicationautoscaling", "describeScalableTargets"): _scalable_targets,
     ("applicationautoscaling", "describeScalingPolicies"): _quiet,
     ("applicationautoscaling", "registerScalableTarget"): _simple(

@@ -12,13 +12,24 @@ existing alarm, leaves its state unchanged: so does this.
 
 Left to moto, already as AWS: DeleteAlarms of a missing alarm is no error; SetAlarmState keeps its
 ``StateReason``/``StateReasonData``; SetAlarmState on a missing alarm is ``ResourceNotFound``.
+
+GetMetricData's ``MetricStat`` queries are answered here from the datapoints PutMetricData stored
+(moto 5.2.5 has no percentiles, ignores the namespace once dimensions are given and compares
+dimension lists with a broken ordering): a metric is its namespace, name and exact set of
+dimensions; the start time is rounded down as the API reference says; one datapoint per period that
+has data, newest first unless ``ScanBy`` says otherwise; ``Sum``, ``Average``, ``Minimum``,
+``Maximum``, ``SampleCount`` and percentiles ``pNN``/``pNN.N`` (nearest rank over the raw values;
+statistic sets have none). Metric math expressions stay moto's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,11 +146,187 @@ def _install_alarm_state_on_put() -> None:
     CloudWatchBackend.put_metric_alarm = put_metric_alarm
 
 
+# -- GetMetricData ---------------------------------------------------------------------------------
+
+PERIODS_BELOW_A_MINUTE = frozenset({1, 5, 10, 20, 30})
+"""MetricStat.Period: "Valid values are 1, 5, 10, 20, 30, 60, and any multiple of 60"."""
+BASIC_STATS = frozenset({"Sum", "Average", "Minimum", "Maximum", "SampleCount"})
+_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,10})?|100)$")
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    """One stored datapoint: a single value, or a statistic set (no raw values, so no percentile)."""
+
+    timestamp: dt.datetime
+    """Naive UTC, as moto stores it."""
+    count: float
+    total: float
+    minimum: float
+    maximum: float
+    value: float | None
+    """The raw value of a single-value datapoint; None for a statistic set."""
+
+
+def round_start(start: dt.datetime, period: int, now: dt.datetime) -> dt.datetime:
+    """StartTime as CloudWatch rounds it (GetMetricData API reference, ``StartTime``): to the whole
+    minute (less than 15 days ago), 5 minutes (15-63 days) or hour (older); a period of 5-30 s to
+    its division of the minute, 1 s to the second."""
+    start = start.replace(microsecond=0)
+    age = now - start
+    if age > dt.timedelta(days=63):
+        return start.replace(minute=0, second=0)
+    if age > dt.timedelta(days=15):
+        return start.replace(minute=start.minute - start.minute % 5, second=0)
+    if period in PERIODS_BELOW_A_MINUTE:
+        return start.replace(second=start.second - start.second % period)
+    return start.replace(second=0)
+
+
+def percentile(values: Sequence[float], rank: float) -> float | None:
+    """The nearest-rank ``rank``-th percentile of ``values`` (None when there are none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = max(0, math.ceil(rank / 100 * len(ordered)) - 1)
+    return ordered[min(index, len(ordered) - 1)]
+
+
+def statistic(points: Sequence[Datapoint], stat: str) -> float | None:
+    """``stat`` over ``points`` (None when it cannot be computed, e.g. a percentile of statistic sets)."""
+    if stat == "Sum":
+        return sum(p.total for p in points)
+    if stat == "SampleCount":
+        return sum(p.count for p in points)
+    if stat == "Minimum":
+        return min(p.minimum for p in points)
+    if stat == "Maximum":
+        return max(p.maximum for p in points)
+    if stat == "Average":
+        count = sum(p.count for p in points)
+        return sum(p.total for p in points) / count if count else None
+    match = _PERCENTILE.match(stat)
+    if match is None:
+        return None
+    return percentile([p.value for p in points if p.value is not None], float(match[1]))
+
+
+def _datapoints(backend: Any, metric: dict[str, Any], unit: str | None) -> list[Datapoint]:
+    """The stored datapoints of exactly this metric (namespace, name, set of dimensions)."""
+    from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum
+
+    wanted = {(d["Name"], d["Value"]) for d in metric.get("Dimensions") or []}
+    points = []
+    for datum in backend.get_all_metrics():
+        if datum.namespace != metric["Namespace"] or datum.name != metric["MetricName"]:
+            continue
+        if {(d.name, d.value) for d in datum.dimensions} != wanted or (unit and datum.unit != unit):
+            continue
+        stamp = datum.timestamp
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+        if isinstance(datum, MetricDatum):
+            value = float(datum.value)
+            points.append(Datapoint(stamp, 1.0, value, value, value, value))
+        elif isinstance(datum, MetricAggregatedDatum):
+            points.append(Datapoint(stamp, datum.sample_count, datum.sum, datum.min, datum.max, None))
+    return points
+
+
+def metric_stat_result(
+    backend: Any, query: dict[str, Any], start: dt.datetime, end: dt.datetime, scan_by: str
+) -> dict[str, Any]:
+    """One MetricStat query's MetricDataResult: a value per period of [start, end) that has data."""
+    from moto.cloudwatch.exceptions import InvalidParameterValue
+
+    stat_query = query["MetricStat"]
+    period, stat = int(stat_query["Period"]), str(stat_query["Stat"])
+    if period < 1 or (period not in PERIODS_BELOW_A_MINUTE and period % 60):
+        raise InvalidParameterValue(
+            "The parameter MetricDataQueries.member.Period must be 1, 5, 10, 20, 30, 60 or a multiple "
+            f"of 60 (got {period})."
+        )
+    if stat not in BASIC_STATS and not _PERCENTILE.match(stat):
+        raise InvalidParameterValue(f"The emulator does not compute the statistic {stat}.")
+    points = [
+        p
+        for p in _datapoints(backend, stat_query["Metric"], stat_query.get("Unit"))
+        if start <= p.timestamp < end
+    ]
+    timestamps, values = [], []
+    bucket = start
+    while bucket < end:
+        following = bucket + dt.timedelta(seconds=period)
+        inside = [p for p in points if bucket <= p.timestamp < following]
+        value = statistic(inside, stat) if inside else None
+        if value is not None:
+            timestamps.append(bucket.replace(tzinfo=dt.UTC))
+            values.append(value)
+        bucket = following
+    if scan_by != "TimestampAscending":
+        timestamps.reverse()
+        values.reverse()
+    label = query.get("Label") or f"{stat_query['Metric']['MetricName']} {stat}"
+    return {
+        "Id": query["Id"],
+        "Label": label,
+        "Timestamps": timestamps,
+        "Values": values,
+        "StatusCode": "Complete",
+    }
+
+
+def _naive_utc(value: Any) -> dt.datetime:
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value  # type: ignore[no-any-return]
+
+
+def _get_metric_data(self: Any, original: Any) -> Any:
+    """GetMetricData: MetricStat queries answered here; any metric math expression goes to moto."""
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.core.responses import ActionResult
+
+    params = self._get_params()
+    queries = params.get("MetricDataQueries", [])
+    if any("Expression" in query for query in queries):
+        return original(self)
+    for number, query in enumerate(queries, start=1):
+        if "MetricStat" not in query:
+            raise ValidationError(
+                f"The parameter MetricDataQueries.member.{number}.MetricStat is required.\n"
+            )
+    start, end = _naive_utc(params["StartTime"]), _naive_utc(params["EndTime"])
+    if start >= end:
+        raise ValidationError("The parameter StartTime must be less than the parameter EndTime.")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    scan_by = params.get("ScanBy") or "TimestampDescending"
+    results = []
+    for query in queries:
+        period = int(query["MetricStat"]["Period"])
+        rounded = round_start(start, period, now)
+        result = metric_stat_result(self.cloudwatch_backend, query, rounded, end, scan_by)
+        if query.get("ReturnData", True):
+            results.append(result)
+    return ActionResult({"MetricDataResults": results, "Messages": []})
+
+
 def install() -> None:
     """Patch moto's cloudwatch backend and responses (called once per process)."""
     from moto.cloudwatch.responses import CloudWatchResponse
 
     _install_alarm_state_on_put()
+
+    original_get_metric_data = CloudWatchResponse.get_metric_data
+
+    def get_metric_data(self: Any) -> Any:
+        return _get_metric_data(self, original_get_metric_data)
+
+    CloudWatchResponse.get_metric_data = get_metric_data
 
     original = CloudWatchResponse.describe_alarms
 

@@ -103,6 +103,21 @@ MALFORMED: list[tuple[str, dict[str, str], str]] = [
     ("autoscaling-target-zero", {"autoscaling_max_capacity": "4", "autoscaling_target": "0"},
      "autoscaling-target"),
     ("autoscaling-min-alone", {"autoscaling_min_capacity": "2"}, "autoscaling-max-capacity"),
+    # canary vs baseline
+    ("error-increase-words", {"max_error_rate_increase": "one point"}, "max-error-rate-increase"),
+    ("error-increase-negative", {"max_error_rate_increase": "-1"}, "max-error-rate-increase"),
+    ("error-increase-over-100", {"max_error_rate_increase": "150"}, "max-error-rate-increase"),
+    ("latency-increase-percent-sign", {"max_latency_increase": "20%"}, "max-latency-increase"),
+    ("latency-increase-negative", {"max_latency_increase": "-5"}, "max-latency-increase"),
+    ("gate-sample-zero", {"gate_min_invocations": "0"}, "gate-min-invocations"),
+    ("min-invocations-negative", {"min_canary_invocations": "-1"}, "min-canary-invocations"),
+    ("min-invocations-words", {"min_canary_invocations": "lots"}, "min-canary-invocations"),
+    ("low-traffic-unknown", {"on_low_traffic": "wait"}, "on-low-traffic"),
+    ("low-traffic-capitals", {"on_low_traffic": "FAIL"}, "on-low-traffic"),
+    ("extensions-over-10", {"max_extensions": "11"}, "max-extensions"),
+    ("extensions-make-history-too-long", {"wait_minutes": "30", "alarm_check_seconds": "5",
+     "min_canary_invocations": "100", "on_low_traffic": "extend", "max_extensions": "10"},
+     "alarm-check-seconds"),
 ]  # fmt: skip
 
 

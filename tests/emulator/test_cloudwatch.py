@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -125,3 +126,148 @@ def test_delete_alarms_of_a_missing_alarm_is_no_error(cw: Any) -> None:
     """
     cw.delete_alarms(AlarmNames=["canary-4xx", "already-gone"])
     assert _names(cw.describe_alarms()) == ["canary-5xx", "user-latency"]
+
+
+# -- GetMetricData ----------------------------------------------------------------------------------
+
+SAGEMAKER = "AWS/SageMaker"
+
+
+def _dims(variant: str | None, endpoint: str = "ep") -> list[dict[str, str]]:
+    dims = [{"Name": "EndpointName", "Value": endpoint}]
+    return dims + ([{"Name": "VariantName", "Value": variant}] if variant else [])
+
+
+def _stat(qid: str, name: str, stat: str, period: int, variant: str | None = "Canary") -> dict[str, Any]:
+    metric = {"Namespace": SAGEMAKER, "MetricName": name, "Dimensions": _dims(variant)}
+    return {"Id": qid, "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}}
+
+
+@pytest.fixture
+def base() -> dt.datetime:
+    """A whole minute half an hour ago (start times under 15 days old round down to the minute)."""
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    return now - dt.timedelta(minutes=30)
+
+
+def _values(response: dict[str, Any]) -> dict[str, list[float]]:
+    return {result["Id"]: result["Values"] for result in response["MetricDataResults"]}
+
+
+def test_get_metric_data_sums_one_metric_of_one_exact_dimension_set(aws: Any, base: dt.datetime) -> None:
+    """CloudWatch concepts: a metric is its namespace, name and full set of dimensions — datapoints
+    of the endpoint alone, of another variant or of another namespace are other metrics."""
+    cw = aws("cloudwatch")
+    at = base + dt.timedelta(seconds=10)
+    for variant, value in (("Canary", 40), ("Canary", 2), ("AllTraffic", 900), (None, 7)):
+        cw.put_metric_data(
+            Namespace=SAGEMAKER,
+            MetricData=[
+                {"MetricName": "Invocations", "Dimensions": _dims(variant), "Value": value, "Timestamp": at}
+            ],
+        )
+    cw.put_metric_data(
+        Namespace="Custom",
+        MetricData=[
+            {"MetricName": "Invocations", "Dimensions": _dims("Canary"), "Value": 1000, "Timestamp": at}
+        ],
+    )
+    response = cw.get_metric_data(
+        StartTime=base,
+        EndTime=base + dt.timedelta(minutes=5),
+        MetricDataQueries=[
+            _stat("canary", "Invocations", "Sum", 300),
+            _stat("baseline", "Invocations", "Sum", 300, "AllTraffic"),
+            _stat("count", "Invocations", "SampleCount", 300),
+            _stat("other", "Invocations", "Sum", 300, "Nobody"),
+        ],
+    )
+    assert _values(response) == {"canary": [42.0], "baseline": [900.0], "count": [2.0], "other": []}
+
+
+def test_get_metric_data_p99_is_the_nearest_rank_of_the_raw_values(aws: Any, base: dt.datetime) -> None:
+    """GetMetricData ``Stat`` takes percentiles (``p99``): over the values PutMetricData gave with
+    ``Values``/``Counts``; a datapoint given as a statistic set has no values to rank."""
+    cw = aws("cloudwatch")
+    at = base + dt.timedelta(seconds=5)
+    latency = {
+        "MetricName": "ModelLatency",
+        "Dimensions": _dims("Canary"),
+        "Timestamp": at,
+        "Unit": "Microseconds",
+    }
+    # 98 requests at 1 ms, one at 50 ms, one at 900 ms: the 99th of 100 is 50 ms.
+    cw.put_metric_data(
+        Namespace=SAGEMAKER,
+        MetricData=[{**latency, "Values": [1000, 50000, 900000], "Counts": [98, 1, 1]}],
+    )
+    cw.put_metric_data(
+        Namespace=SAGEMAKER,
+        MetricData=[
+            {**latency, "StatisticValues": {"SampleCount": 10, "Sum": 10, "Minimum": 1, "Maximum": 1}}
+        ],
+    )
+    response = cw.get_metric_data(
+        StartTime=base,
+        EndTime=base + dt.timedelta(minutes=1),
+        MetricDataQueries=[
+            _stat("p99", "ModelLatency", "p99", 60),
+            _stat("p50", "ModelLatency", "p50", 60),
+            _stat("max", "ModelLatency", "Maximum", 60),
+            _stat("count", "ModelLatency", "SampleCount", 60),
+        ],
+    )
+    assert _values(response) == {"p99": [50000.0], "p50": [1000.0], "max": [900000.0], "count": [110.0]}
+
+
+def test_get_metric_data_gives_one_value_per_period_with_data_newest_first(
+    aws: Any, base: dt.datetime
+) -> None:
+    """GetMetricData: a datapoint per ``Period`` that has data, ``TimestampDescending`` by default;
+    ``StartTime`` inclusive (rounded down to the minute), ``EndTime`` exclusive."""
+    cw = aws("cloudwatch")
+    for minute, value in ((-1, 500), (0, 1), (0, 2), (2, 5), (3, 600)):
+        cw.put_metric_data(
+            Namespace=SAGEMAKER,
+            MetricData=[
+                {
+                    "MetricName": "Invocation5XXErrors",
+                    "Dimensions": _dims("Canary"),
+                    "Value": value,
+                    "Timestamp": base + dt.timedelta(minutes=minute, seconds=30),
+                }
+            ],
+        )
+    query = [_stat("e", "Invocation5XXErrors", "Sum", 60)]
+    window = {"StartTime": base + dt.timedelta(seconds=42), "EndTime": base + dt.timedelta(minutes=3)}
+    newest_first = cw.get_metric_data(MetricDataQueries=query, **window)["MetricDataResults"][0]
+    assert newest_first["Values"] == [5.0, 3.0]
+    assert [t.replace(tzinfo=None) for t in newest_first["Timestamps"]] == [
+        (base + dt.timedelta(minutes=2)).replace(tzinfo=None),
+        base.replace(tzinfo=None),
+    ]
+    oldest_first = cw.get_metric_data(MetricDataQueries=query, ScanBy="TimestampAscending", **window)
+    assert _values(oldest_first) == {"e": [3.0, 5.0]}
+    whole = cw.get_metric_data(MetricDataQueries=[_stat("e", "Invocation5XXErrors", "Sum", 180)], **window)
+    assert _values(whole) == {"e": [8.0]}
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"Period": 45}, "InvalidParameterValue"),
+        ({"Stat": "tm99"}, "InvalidParameterValue"),
+        ({"EndTime": 0}, "ValidationError"),
+    ],
+)
+def test_get_metric_data_refuses_what_cloudwatch_refuses(
+    aws: Any, base: dt.datetime, change: dict[str, Any], code: str
+) -> None:
+    """MetricStat.Period: "1, 5, 10, 20, 30, 60, and any multiple of 60"; EndTime after StartTime.
+    (``tm99`` is a real CloudWatch statistic that the emulator does not compute: refused, not faked.)"""
+    cw = aws("cloudwatch")
+    query = _stat("e", "Invocations", change.get("Stat", "Sum"), change.get("Period", 60))
+    end = base if "EndTime" in change else base + dt.timedelta(minutes=1)
+    with pytest.raises(cw.exceptions.ClientError) as raised:
+        cw.get_metric_data(StartTime=base, EndTime=end, MetricDataQueries=[query])
+    assert raised.value.response["Error"]["Code"] == code

@@ -26,7 +26,7 @@ from canary.outcome import Outcome, classify
 from canary.render import Renderer, make_console
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
-SCENARIOS = ("first-deploy", "canary-promoted", "canary-rolled-back")
+SCENARIOS = ("first-deploy", "canary-promoted", "canary-rolled-back", "canary-worse-than-baseline")
 WIDTH = 120
 VARIANTS: Mapping[str, tuple[bool, bool]] = {
     # suffix → (github, verbose)

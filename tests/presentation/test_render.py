@@ -52,6 +52,7 @@ def test_rendering_matches_the_committed_snapshot(
         ("first-deploy", ["Prepare", "First deploy"]),
         ("canary-promoted", ["Prepare", "Canary 10%", "Bake 10%", "Canary 50%", "Bake 50%", "Promote"]),
         ("canary-rolled-back", ["Prepare", "Canary 20%", "Bake 20%", "Rollback"]),
+        ("canary-worse-than-baseline", ["Prepare", "Canary 20%", "Bake 20%", "Rollback"]),
     ],
 )
 def test_each_phase_is_one_group_and_groups_are_closed(name: str, groups: list[str]) -> None:

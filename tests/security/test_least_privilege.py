@@ -11,7 +11,7 @@
   recording proxy over deploys that take every path that calls AWS (create the machine, update it,
   start, follow, stop on cancel), and every allowed action is one the code calls.
 - No wildcard actions; ``Resource: "*"`` only for actions without resource-level permissions
-  (Service Authorization Reference: CloudWatch DescribeAlarms, Application Auto Scaling,
+  (Service Authorization Reference: CloudWatch DescribeAlarms and GetMetricData, Application Auto Scaling,
   Step Functions ListStateMachines); SageMaker actions scoped to endpoint/, endpoint-config/, model/.
 - cloudformation/canary-deploy.yaml is generated from these files and the definition (no drift).
 """
@@ -53,6 +53,7 @@ REQUIRED_FOR = {
 }
 NO_RESOURCE_LEVEL = {
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricData",
     "application-autoscaling:DeregisterScalableTarget",
     "application-autoscaling:DescribeScalableTargets",
     "application-autoscaling:DescribeScalingPolicies",

@@ -1,0 +1,186 @@
+"""The canary against its baseline: the numbers of each check, as log lines and step-summary Markdown.
+
+The state machine's ``ReadMetrics`` task (one CloudWatch GetMetricData call; docs/state-machine.md,
+"Canary vs baseline") returns one ``MetricDataResult`` per query, with the ids ``canary_…`` and
+``baseline_…`` (``_invocations``, ``_4xx``, ``_5xx``: sums; ``_p99``: ModelLatency in
+microseconds) over the bake so far. :func:`numbers_of` reads them; the renderer keeps one
+:class:`Check` per read. Plain text only: the renderer makes it inert; the Markdown has numbers and
+fixed labels only (the phase titles are the renderer's own).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from canary.summary import Level, clock, md
+
+SIDES = ("canary", "baseline")
+CHART_MAX_CHECKS = 60
+"""At most this many checks on a chart (the latest ones)."""
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """One variant's numbers over the bake so far."""
+
+    invocations: float
+    errors4xx: float
+    errors5xx: float
+    p99_us: float | None
+    """p99 ModelLatency, microseconds (None: no datapoint)."""
+
+    @property
+    def rate5xx(self) -> float:
+        """5xx errors as % of invocations (0 without invocations)."""
+        return self.errors5xx / self.invocations * 100 if self.invocations else 0.0
+
+    @property
+    def rate4xx(self) -> float:
+        """4xx errors as % of invocations (0 without invocations)."""
+        return self.errors4xx / self.invocations * 100 if self.invocations else 0.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One ReadMetrics of a bake."""
+
+    elapsed: float
+    """Seconds since the execution started."""
+    phase: str
+    """The renderer's phase title (``Bake 20%``)."""
+    canary: Numbers
+    baseline: Numbers
+
+
+def _values(results: Sequence[Any], query_id: str) -> list[float]:
+    for result in results:
+        if isinstance(result, Mapping) and result.get("Id") == query_id:
+            values = result.get("Values") or []
+            return [float(v) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    return []
+
+
+def numbers_of(result: Mapping[str, Any]) -> tuple[Numbers, Numbers] | None:
+    """(canary, baseline) from a GetMetricData result, or None when it is not ReadMetrics' read."""
+    results = result.get("MetricDataResults")
+    if not isinstance(results, list) or not any(
+        isinstance(r, Mapping) and r.get("Id") == "canary_invocations" for r in results
+    ):
+        return None
+    sides = []
+    for side in SIDES:
+        p99 = _values(results, f"{side}_p99")
+        sides.append(
+            Numbers(
+                invocations=sum(_values(results, f"{side}_invocations")),
+                errors4xx=sum(_values(results, f"{side}_4xx")),
+                errors5xx=sum(_values(results, f"{side}_5xx")),
+                p99_us=max(p99) if p99 else None,
+            )
+        )
+    return sides[0], sides[1]
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _ms(p99_us: float | None) -> str:
+    return "n/a" if p99_us is None else f"{p99_us / 1000:,.0f} ms"
+
+
+def check_line(canary: Numbers, baseline: Numbers) -> str:
+    """``canary 5xx 0.20 % (3/1,500) vs baseline 0.08 % (1/1,250); 4xx … ; p99 812 ms vs 790 ms``."""
+    c, b = canary, baseline
+    return (
+        f"canary 5xx {c.rate5xx:.2f} % ({_count(c.errors5xx)}/{_count(c.invocations)}) "
+        f"vs baseline {b.rate5xx:.2f} % ({_count(b.errors5xx)}/{_count(b.invocations)}); "
+        f"4xx {canary.rate4xx:.2f} % vs {baseline.rate4xx:.2f} %; "
+        f"p99 {_ms(canary.p99_us)} vs {_ms(baseline.p99_us)}"
+    )
+
+
+def verdict_line(verdict: Mapping[str, Any]) -> tuple[Level, str] | None:
+    """The low-traffic rule's decision (``$verdict`` of BakeVerdict), or None for a plain pass."""
+    action = verdict.get("action")
+    if action not in {"extend", "promote"}:
+        return None
+    invocations = verdict.get("invocations")
+    served = _count(float(invocations)) if isinstance(invocations, int | float) else "?"
+    text = f"low traffic: the canary served {served} invocations, fewer than min-canary-invocations "
+    text += f"{verdict.get('minimum', '?')}"
+    if action == "extend":
+        extensions = verdict.get("extensions")
+        number = extensions + 1 if isinstance(extensions, int) else "?"
+        return "warn", f"{text}: baking longer (extension {number})"
+    return "warn", f"{text}: promoting anyway (on-low-traffic: promote)"
+
+
+# -- step summary ---------------------------------------------------------------------------------
+
+
+def _last_per_phase(checks: Sequence[Check]) -> list[tuple[Check, int]]:
+    """The last check of each phase (the step's verdict numbers), with the phase's count of checks."""
+    rows: dict[str, tuple[Check, int]] = {}
+    for check in checks:
+        count = rows[check.phase][1] + 1 if check.phase in rows else 1
+        rows[check.phase] = (check, count)
+    return list(rows.values())
+
+
+def _number(value: float) -> str:
+    rounded = round(value, 2)
+    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+
+
+def _chart(title: str, axis: str, checks: Sequence[Check], pick: Any) -> list[str]:
+    labels = ", ".join(f'"+{clock(c.elapsed)}"' for c in checks)
+    canary = [pick(c.canary) for c in checks]
+    baseline = [pick(c.baseline) for c in checks]
+    top = max([*canary, *baseline, 0.0])
+    return [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{title}"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "{axis}" 0 --> {_number(top * 1.1 if top > 0 else 1)}',
+        f"    line [{', '.join(_number(v) for v in canary)}]",
+        f"    line [{', '.join(_number(v) for v in baseline)}]",
+        "```",
+        "",
+    ]
+
+
+def comparison_markdown(checks: Sequence[Check]) -> list[str]:
+    """Markdown lines: a per-step table (each step's last check) and charts of canary vs baseline
+    (5xx rate and p99 latency at each check; first line the canary, second the baseline)."""
+    if not checks:
+        return []
+    lines = [
+        "<details open><summary>Canary vs baseline</summary>",
+        "",
+        "| step | checks | canary invocations | canary 5xx | baseline 5xx | canary p99 | baseline p99 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for check, count in _last_per_phase(checks):
+        c, b = check.canary, check.baseline
+        lines.append(
+            f"| {md(check.phase.removeprefix('Bake '))} | {count} | {_count(c.invocations)} "
+            f"| {c.rate5xx:.2f} % ({_count(c.errors5xx)}) | {b.rate5xx:.2f} % ({_count(b.errors5xx)}) "
+            f"| {_ms(c.p99_us)} | {_ms(b.p99_us)} |"
+        )
+    lines.append("")
+    shown = list(checks[-CHART_MAX_CHECKS:])
+    lines += _chart("5xx rate (%): canary, then baseline", "5xx (%)", shown, lambda n: n.rate5xx)
+    if any(c.canary.p99_us is not None or c.baseline.p99_us is not None for c in shown):
+        lines += _chart(
+            "p99 ModelLatency (ms): canary, then baseline",
+            "p99 (ms)",
+            shown,
+            lambda n: (n.p99_us or 0) / 1000,
+        )
+    lines += ["</details>", ""]
+    return lines

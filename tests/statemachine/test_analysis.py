@@ -1,0 +1,199 @@
+"""The canary judged against its baseline at every check, and the low-traffic rule at a step's end.
+
+Traffic is simulated: both variants' SageMaker metrics are written with PutMetricData while the
+deploy runs (canary/emulator/traffic.py), and the state machine's GetMetricData reads them back
+(docs/state-machine.md, "Canary vs baseline").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from canary.emulator import faults
+from canary.emulator.traffic import TrafficFeed, VariantTraffic
+from canary.execution_input import AnalysisSettings, ErrorAlarmSettings
+from tests.statemachine.conftest import Deploys, Outcome
+
+pytestmark = pytest.mark.execution
+
+BASELINE = "Blue"
+"""The existing endpoint's variant (Deploys.existing_endpoint)."""
+
+
+def _feed(deploys: Deploys, canary: VariantTraffic, baseline: VariantTraffic) -> TrafficFeed:
+    return TrafficFeed(deploys.cw, deploys.endpoint, {"Canary": canary, BASELINE: baseline})
+
+
+def _assigned(outcome: Outcome, state: str, variable: str) -> list[Any]:
+    """Each value ``state`` assigned to ``variable``, in order (from the history's assignedVariables)."""
+    values = []
+    for event in outcome.events:
+        details = event.get("stateExitedEventDetails") or {}
+        if details.get("name") == state and variable in (details.get("assignedVariables") or {}):
+            values.append(json.loads(details["assignedVariables"][variable]))
+    return values
+
+
+def _analysis(**changes: Any) -> AnalysisSettings:
+    return AnalysisSettings(**{"MinSampleInvocations": 20, **changes})
+
+
+def test_a_canary_with_more_5xx_than_its_baseline_is_rolled_back_with_both_numbers(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=30, Analysis=_analysis(MaxErrorRateIncrease=1.0))
+    with _feed(deploys, VariantTraffic(400, rate_5xx=0.10), VariantTraffic(1600, rate_5xx=0.01)):
+        outcome = deploys.run(document, timeout=60)
+    assert (outcome.status, outcome.error) == ("FAILED", "Canary.WorseThanBaseline")
+    assert outcome.cause is not None
+    assert "max-error-rate-increase 1" in outcome.cause
+    assert "canary 5xx 10.00 %" in outcome.cause
+    assert "vs baseline 1.00 %" in outcome.cause
+    assert f"Rolled back: endpoint ep is on {original} again." in outcome.cause
+    assert outcome.entered().count("ReadMetrics") < 10, (
+        "rolled back at a check, long before the 30 s bake ends"
+    )
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
+    deploys.assert_no_leftovers(document)
+
+
+def test_a_canary_no_worse_than_its_baseline_is_promoted_and_every_check_has_numbers(
+    deploys: Deploys,
+) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(
+        BakeSeconds=2, Analysis=_analysis(MaxErrorRateIncrease=1.0, MaxLatencyIncrease=20.0)
+    )
+    with _feed(
+        deploys,
+        VariantTraffic(100, rate_5xx=0.01, latency_ms=40, p99_ms=800),
+        VariantTraffic(400, rate_5xx=0.01, latency_ms=40, p99_ms=790),
+    ):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    checks = _assigned(outcome, "ReadMetrics", "metrics")
+    assert len(checks) == outcome.entered().count("CheckAlarms") >= 3
+    last = checks[-1]
+    assert last["canary"]["invocations"] > 0
+    assert last["baseline"]["invocations"] > last["canary"]["invocations"], "the baseline takes 80 %"
+    assert last["canary"]["p99"] == 800_000, "ModelLatency is in microseconds"
+    assert last["baseline"]["p99"] == 790_000
+    assert 0 < last["latencyIncrease"] < 20
+    assert "breach" not in last
+    assert _assigned(outcome, "BakeVerdict", "verdict")[-1]["action"] == "pass"
+
+
+def test_a_canary_slower_than_its_baseline_by_more_than_allowed_is_rolled_back(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=30, Analysis=_analysis(MaxLatencyIncrease=20.0))
+    with _feed(
+        deploys,
+        VariantTraffic(100, latency_ms=40, p99_ms=1200),
+        VariantTraffic(400, latency_ms=40, p99_ms=800),
+    ):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.WorseThanBaseline"
+    assert outcome.cause is not None
+    assert "p99 ModelLatency is 50.0 % above" in outcome.cause
+    assert "p99 1,200 ms vs 800 ms" in outcome.cause
+
+
+def test_the_gates_wait_for_the_minimum_sample_so_one_early_error_does_not_decide(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(
+        BakeSeconds=2, Analysis=_analysis(MaxErrorRateIncrease=0.0, MinSampleInvocations=1_000_000)
+    )
+    with _feed(deploys, VariantTraffic(100, rate_5xx=0.5), VariantTraffic(400)):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert _assigned(outcome, "ReadMetrics", "metrics")[-1]["errorIncrease"] > 10, "worse, but not judged"
+
+
+def test_gates_without_alarms_still_check_every_interval(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    document = deploys.document(
+        BakeSeconds=30,
+        ErrorAlarms=ErrorAlarmSettings(Enabled=False),
+        Analysis=_analysis(MaxErrorRateIncrease=1.0),
+    )
+    with _feed(deploys, VariantTraffic(100, rate_5xx=0.2), VariantTraffic(400)):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.WorseThanBaseline"
+    assert "CheckAlarms" not in outcome.entered()
+    assert outcome.entered().count("BakeQuietly") < 10
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
+
+
+def test_too_little_canary_traffic_fails_the_step_by_default(deploys: Deploys) -> None:
+    original = deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=1, Analysis=_analysis(MinCanaryInvocations=1_000_000))
+    with _feed(deploys, VariantTraffic(10), VariantTraffic(40)):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.LowTraffic"
+    assert outcome.cause is not None
+    assert "fewer than min-canary-invocations 1000000 (on-low-traffic fail)" in outcome.cause
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
+    deploys.assert_no_leftovers(document)
+
+
+def test_too_little_traffic_extends_the_bake_up_to_max_extensions_then_fails(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(
+        BakeSeconds=1,
+        Analysis=_analysis(MinCanaryInvocations=1_000_000, OnLowTraffic="extend", MaxExtensions=2),
+    )
+    with _feed(deploys, VariantTraffic(10), VariantTraffic(40)):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.LowTraffic"
+    extended = [v for v in _assigned(outcome, "BakeVerdict", "verdict") if v["action"] == "extend"]
+    assert [v["extensions"] for v in extended] == [0, 1], "two extensions, then the rule fails the step"
+    assert outcome.cause is not None
+    assert "2 extension(s)" in outcome.cause
+
+
+def test_enough_traffic_during_an_extension_lets_the_step_pass(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(
+        BakeSeconds=2, Analysis=_analysis(MinCanaryInvocations=300, OnLowTraffic="extend", MaxExtensions=5)
+    )
+    with _feed(deploys, VariantTraffic(50), VariantTraffic(200)):
+        outcome = deploys.run(document, timeout=90)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    verdicts = _assigned(outcome, "BakeVerdict", "verdict")
+    assert verdicts[0]["action"] == "extend"
+    assert verdicts[-1]["action"] == "pass"
+    assert verdicts[-1]["invocations"] >= 300
+
+
+def test_too_little_traffic_with_promote_goes_on_and_says_so(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    document = deploys.document(
+        CanaryWeights=[20, 50],
+        BakeSeconds=1,
+        Analysis=_analysis(MinCanaryInvocations=1_000_000, OnLowTraffic="promote"),
+    )
+    with _feed(deploys, VariantTraffic(10), VariantTraffic(40)):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    verdicts = _assigned(outcome, "BakeVerdict", "verdict")
+    assert [(v["action"], v["step"], v["minimum"]) for v in verdicts] == [
+        ("promote", 0, 1_000_000),
+        ("promote", 1, 1_000_000),
+    ]
+
+
+def test_unreadable_metrics_fail_a_gated_bake_but_not_one_that_only_shows_them(deploys: Deploys) -> None:
+    deploys.existing_endpoint()
+    faults.inject("cloudwatch", "GetMetricData", error="AccessDenied", message="not authorized", status=400)
+    shown = deploys.run(deploys.document(BakeSeconds=1), timeout=60)
+    assert shown.status == "SUCCEEDED", shown.cause
+    assert "unreadable" in _assigned(shown, "ReadMetrics", "metrics")[-1]
+    gated = deploys.run(
+        deploys.document(BakeSeconds=1, Analysis=_analysis(MaxLatencyIncrease=10)), timeout=60
+    )
+    assert gated.error == "Canary.DeployFailed"
+    assert gated.cause is not None
+    assert "ReadMetrics failed" in gated.cause
+    assert "not authorized" in gated.cause, "AWS's reason"
