@@ -9,6 +9,7 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 | FAILED                | ``Canary.UpdateFailed``                    | rolled-back   | 1    |
 | FAILED                | ``Canary.WorseThanBaseline``               | rolled-back   | 1    |
 | FAILED                | ``Canary.LowTraffic``                      | rolled-back   | 1    |
+| FAILED                | ``Canary.EndpointStuck``                   | rolled-back   | 1    |
 | FAILED                | anything else                              | failed        | 1    |
 | TIMED_OUT             | —                                          | timed-out     | 1    |
 | ABORTED               | —                                          | cancelled     | 1    |
@@ -18,6 +19,8 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 failed to ``InService`` on its *old* config, so the endpoint is where it was before the deploy —
 which is what a rollback means to the user — and the job still fails. ``Canary.CreateFailed`` (a
 first deploy whose endpoint ended ``Failed``) is ``failed``: there was nothing to roll back to.
+``Canary.EndpointStuck`` (an update past ``Polling.TimeoutSeconds``) ends rolled back; when the
+rollback itself hangs the error is ``Canary.RollbackFailed`` (``failed``).
 Anything but SUCCEEDED is never a success.
 """
 
@@ -41,7 +44,13 @@ EXIT_INVALID = 2
 """Invalid input or configuration: nothing at all was created or changed in AWS."""
 
 ROLLED_BACK_ERRORS = frozenset(
-    {"Canary.RolledBack", "Canary.UpdateFailed", "Canary.WorseThanBaseline", "Canary.LowTraffic"}
+    {
+        "Canary.RolledBack",
+        "Canary.UpdateFailed",
+        "Canary.WorseThanBaseline",
+        "Canary.LowTraffic",
+        "Canary.EndpointStuck",
+    }
 )
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
 

@@ -16,6 +16,7 @@ from canary.outcome import classify
         ("SUCCEEDED", None, "deployed"),
         ("FAILED", "Canary.RolledBack", "rolled-back"),
         ("FAILED", "Canary.UpdateFailed", "rolled-back"),
+        ("FAILED", "Canary.EndpointStuck", "rolled-back"),
         ("FAILED", "Canary.CreateFailed", "failed"),
         ("FAILED", "Canary.DeployFailed", "failed"),
         ("FAILED", "Canary.RollbackFailed", "failed"),
