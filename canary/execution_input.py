@@ -11,6 +11,7 @@ truncate strings, and SageMaker names are limited to 63 characters, so the calle
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -170,6 +171,60 @@ class EndpointSettings(_Doc):
     EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
 
 
+_EXPECT_UNSUPPORTED = re.compile(r"[()|{}]")
+
+
+def expect_problem(pattern: str) -> str | None:
+    """Why the state machine could not match this smoke-test regular expression, or None.
+
+    The state machine matches it itself, in JSONata (Step Functions has no ``$eval`` to build a regex
+    from a string): literal characters, ``.``, ``\\d \\w \\s`` (and ``\\D \\W \\S``), other
+    ``\\``-escaped characters, classes ``[a-z0-9_]`` / ``[^…]``, the quantifiers ``? * +``, and ``^``
+    / ``$`` at the ends; it searches the first 1,000 characters of the body (docs/state-machine.md).
+    """
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"{pattern!r} is not a regular expression ({error})"
+    core = pattern[1:] if pattern.startswith("^") else pattern
+    if core.endswith("$") and not core.endswith("\\$"):
+        core = core[:-1]
+    outside = re.sub(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]", "x", core)  # escapes and classes: one atom
+    if _EXPECT_UNSUPPORTED.search(outside) or "^" in outside or "$" in outside:
+        return (
+            f"{pattern!r} uses groups, alternation, counted repetition or inner anchors, which the state "
+            "machine cannot match: use characters, '.', \\d \\w \\s, [classes], ? * + and ^ $ at the ends"
+        )
+    if re.search(r"(^|[^\\])[?*+][?*+]", outside) or outside[:1] in {"?", "*", "+"}:
+        return (
+            f"{pattern!r} has a quantifier with nothing to repeat (or a lazy/possessive one): "
+            "use ? * + once, after a character"
+        )
+    return None
+
+
+class SmokeTestSettings(_Doc):
+    """One request the new variant alone must answer before it takes traffic (InvokeEndpoint with
+    ``TargetVariant``). A first deploy runs it before it is declared deployed."""
+
+    Body: str = Field(min_length=1, max_length=131072, description="The request body.")
+    ContentType: str = Field(default="application/json", min_length=1, max_length=1024)
+    Accept: str = Field(default="application/json", min_length=1, max_length=1024)
+    Expect: str = Field(
+        default="",
+        max_length=1024,
+        description="Regular expression the first 1,000 characters of the response body must contain a "
+        "match of (characters, '.', \\d \\w \\s, [classes], ? * +, ^ and $); empty: any 2xx answer.",
+    )
+
+    @model_validator(mode="after")
+    def _expect_is_matchable(self) -> SmokeTestSettings:
+        problem = expect_problem(self.Expect)
+        if problem:
+            raise ValueError(f"SmokeTest.Expect: {problem}")
+        return self
+
+
 MAX_HISTORY_EVENTS = 25_000
 """Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
 
@@ -270,6 +325,9 @@ class ExecutionInput(_Doc):
         le=3600,
         description="Seconds the execution waits before its first AWS call, so a starter can detect a "
         "racing start and stop the younger one before it touches anything.",
+    )
+    SmokeTest: SmokeTestSettings | None = Field(
+        default=None, description="Absent: no smoke test; the canary joins at its first weight at once."
     )
     Names: DeployNames
 

@@ -41,6 +41,7 @@ TEMPLATE = ROOT / "cloudformation" / "canary-deploy.yaml"
 
 IAM_PREFIX = {
     "sagemaker": "sagemaker",
+    "sagemakerruntime": "sagemaker",  # SageMaker Runtime actions are sagemaker:InvokeEndpoint
     "cloudwatch": "cloudwatch",
     "applicationautoscaling": "application-autoscaling",
 }
