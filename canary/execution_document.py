@@ -16,6 +16,7 @@ from canary.execution_input import (
     EndpointSettings,
     ErrorAlarmSettings,
     ExecutionInput,
+    SmokeTestSettings,
     VariantSettings,
 )
 from canary.names import Artifact
@@ -51,6 +52,18 @@ def endpoint_settings(settings: Settings) -> EndpointSettings:
     )
 
 
+def smoke_test(settings: Settings) -> SmokeTestSettings | None:
+    """The smoke test the inputs ask for (None without ``smoke-test-payload``)."""
+    if settings.smoke_test_payload is None:
+        return None
+    return SmokeTestSettings(
+        Body=settings.smoke_test_payload,
+        ContentType=settings.smoke_test_content_type,
+        Accept=settings.smoke_test_accept,
+        Expect=settings.smoke_test_expect,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -82,5 +95,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         Polling=settings.polling,
         Settings=endpoint_settings(settings),
         StartHoldSeconds=hold,
+        SmokeTest=smoke_test(settings),
         Names=names,
     )

@@ -7,6 +7,7 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 | SUCCEEDED             | —                                          | deployed      | 0    |
 | FAILED                | ``Canary.RolledBack``                      | rolled-back   | 1    |
 | FAILED                | ``Canary.UpdateFailed``                    | rolled-back   | 1    |
+| FAILED                | ``Canary.SmokeTestFailed``, cause ``Rolled back: …`` | rolled-back | 1 |
 | FAILED                | anything else                              | failed        | 1    |
 | TIMED_OUT             | —                                          | timed-out     | 1    |
 | ABORTED               | —                                          | cancelled     | 1    |
@@ -16,6 +17,8 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 failed to ``InService`` on its *old* config, so the endpoint is where it was before the deploy —
 which is what a rollback means to the user — and the job still fails. ``Canary.CreateFailed`` (a
 first deploy whose endpoint ended ``Failed``) is ``failed``: there was nothing to roll back to.
+A smoke test that fails on a canary rolls back (the cause opens with the rollback's ``Rolled back:
+endpoint … is on … again.``); on a first deploy it removes the new endpoint: ``failed``.
 Anything but SUCCEEDED is never a success.
 """
 
@@ -40,6 +43,9 @@ EXIT_INVALID = 2
 
 ROLLED_BACK_ERRORS = frozenset({"Canary.RolledBack", "Canary.UpdateFailed"})
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
+ROLLED_BACK_WHEN_SAID = frozenset({"Canary.SmokeTestFailed"})
+"""Error names that mean a rollback when the cause opens with :data:`ROLLED_BACK_CAUSE`."""
+ROLLED_BACK_CAUSE = "Rolled back: endpoint "
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,10 @@ def classify(description: Mapping[str, Any]) -> Outcome:
     if status == "SUCCEEDED":
         return Outcome("deployed", status, None, None, summary, exit_code=EXIT_OK)
     if status == "FAILED":
-        name = "rolled-back" if error in ROLLED_BACK_ERRORS else "failed"
+        rolled_back = error in ROLLED_BACK_ERRORS or (
+            error in ROLLED_BACK_WHEN_SAID and (cause or "").startswith(ROLLED_BACK_CAUSE)
+        )
+        name = "rolled-back" if rolled_back else "failed"
     elif status in {"TIMED_OUT", "RUNNING"}:
         name = "timed-out"
     elif status == "ABORTED":

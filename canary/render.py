@@ -38,6 +38,7 @@ from canary.task_lines import (
     duration,
     fill,
     service_of,
+    smoke_test_line,
 )
 
 __all__ = [
@@ -249,6 +250,14 @@ class Renderer:
         if ev.type.endswith("StateExited"):
             self.variables.update(assigned_variables(ev.details))
             self._exited = str(ev.details.get("name", ""))
+            if self._exited == "SmokeTest":
+                self._smoke_test(ev)
+
+    def _smoke_test(self, ev: HistoryEvent) -> None:
+        wait = self.variables.get("wait")
+        shown = smoke_test_line(wait, self._in()) if isinstance(wait, Mapping) else None
+        if shown is not None:
+            self._print(ev.timestamp, *shown, milestone=True)
 
     # Handlers are named after the event types they render (``_on_<type>``).
 

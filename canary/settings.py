@@ -19,20 +19,23 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
-from canary.execution_input import PollingSettings, plan_problem, polling_problem
+from canary.execution_input import PollingSettings, expect_problem, plan_problem, polling_problem
 from canary.parsers import (
     optional_match,
     parse_bool,
     parse_decimal,
     parse_environment,
     parse_int,
+    parse_media_type,
     parse_names,
+    parse_payload,
     parse_weights,
     text_of,
 )
@@ -131,6 +134,11 @@ class Settings(BaseSettings):
     verbose: bool = Field(default=False, alias=_alias("verbose"))
     dry_run: bool = Field(default=False, alias=_alias("dry-run"))
     aws_region: str = Field(default="", alias=_alias("aws-region"))
+    # -- before traffic, and at the gate (docs/state-machine.md, "Smoke test") ------------------
+    smoke_test_payload: str | None = Field(default=None, alias=_alias("smoke-test-payload"))
+    smoke_test_content_type: str = Field(default="application/json", alias=_alias("smoke-test-content-type"))
+    smoke_test_accept: str = Field(default="application/json", alias=_alias("smoke-test-accept"))
+    smoke_test_expect: str = Field(default="", alias=_alias("smoke-test-expect"))
 
     # -- required text -------------------------------------------------------------------------
 
@@ -258,6 +266,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{text!r}{source} is not an AWS region: write e.g. us-east-1")
         return text
 
+    @field_validator("smoke_test_payload", mode="before")
+    @classmethod
+    def _smoke_test_payload(cls, value: object) -> str | None:
+        return parse_payload(value, Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()))
+
+    @field_validator("smoke_test_expect", mode="before")
+    @classmethod
+    def _smoke_test_expect(cls, value: object) -> str:
+        text = text_of(value)
+        problem = expect_problem(text) if text else None
+        if problem:
+            raise ValueError(problem)
+        return text
+
+    _media_types = field_validator("smoke_test_content_type", "smoke_test_accept", mode="before")(
+        _validator(parse_media_type)
+    )
+
     # -- numbers and flags ---------------------------------------------------------------------
 
     _instance_count = field_validator("instance_count", "canary_instance_count", mode="before")(
@@ -332,6 +358,15 @@ class Settings(BaseSettings):
                 problems.append(f"alarm-check-seconds: {problem}")
         if problems:
             raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _smoke_test_has_a_payload(self) -> Settings:
+        if self.smoke_test_expect and self.smoke_test_payload is None:
+            raise ValueError(
+                "smoke-test-expect: is set but smoke-test-payload is empty: give the request body the "
+                "new model must answer (or leave smoke-test-expect empty)"
+            )
         return self
 
     @model_validator(mode="after")
