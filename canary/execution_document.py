@@ -8,6 +8,7 @@ state machine reads is added to :class:`canary.settings.Settings`, to ``Executio
 from __future__ import annotations
 
 from canary.execution_input import (
+    ApprovalSettings,
     AutoScalingSettings,
     ConfigSettings,
     ContainerSpec,
@@ -96,5 +97,12 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         Settings=endpoint_settings(settings),
         StartHoldSeconds=hold,
         SmokeTest=smoke_test(settings),
+        Approval=None
+        if settings.approval == "none"
+        else ApprovalSettings(
+            Mode=settings.approval,
+            TimeoutSeconds=settings.approval_timeout_minutes * 60,
+            OnTimeout=settings.on_approval_timeout,
+        ),
         Names=names,
     )

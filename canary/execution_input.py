@@ -225,6 +225,23 @@ class SmokeTestSettings(_Doc):
         return self
 
 
+class ApprovalSettings(_Doc):
+    """Approval gates: after a bake the execution waits on a task token for ``approve``/``abort``
+    (docs/state-machine.md, "Approval gates"). Absent: no gate."""
+
+    Mode: Literal["before-promote", "each-step"] = Field(
+        description="before-promote: one gate after the last bake; each-step: a gate after every bake."
+    )
+    TimeoutSeconds: int = Field(default=3600, ge=1, le=86400, description="How long a gate waits, seconds.")
+    OnTimeout: Literal["rollback", "promote"] = Field(
+        default="rollback", description="What a gate nobody answered in time does."
+    )
+
+    def gates(self, steps: int) -> int:
+        """How many gates a deploy of ``steps`` bake steps passes."""
+        return steps if self.Mode == "each-step" else 1
+
+
 MAX_HISTORY_EVENTS = 25_000
 """Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
 
@@ -268,10 +285,20 @@ def plan_bounds(
 
 
 def plan_problem(
-    steps: int, bake_seconds: int, check_seconds: int, checks_alarms: bool, polling: PollingSettings
+    steps: int,
+    bake_seconds: int,
+    check_seconds: int,
+    checks_alarms: bool,
+    polling: PollingSettings,
+    *,
+    gate_seconds: int = 0,
 ) -> str | None:
-    """Why Step Functions could not run this plan to its end (too long a history or run), or None."""
+    """Why Step Functions could not run this plan to its end (too long a history or run), or None.
+
+    ``gate_seconds``: the longest the approval gates can wait, all together.
+    """
     events, seconds = plan_bounds(steps, bake_seconds, check_seconds, checks_alarms, polling)
+    seconds += gate_seconds
     if events > MAX_HISTORY_EVENTS:
         return (
             f"the plan could write {events:,} history events, more than the {MAX_HISTORY_EVENTS:,} Step "
@@ -282,8 +309,8 @@ def plan_problem(
     if seconds > MAX_EXECUTION_SECONDS * 0.9:
         return (
             f"the plan could run {seconds / 3600:.0f} h, past the state machine's "
-            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or use fewer "
-            "canary-weights"
+            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or "
+            "approval-timeout-minutes, or use fewer canary-weights"
         )
     return None
 
@@ -329,6 +356,7 @@ class ExecutionInput(_Doc):
     SmokeTest: SmokeTestSettings | None = Field(
         default=None, description="Absent: no smoke test; the canary joins at its first weight at once."
     )
+    Approval: ApprovalSettings | None = Field(default=None, description="Absent: no approval gate.")
     Names: DeployNames
 
     @model_validator(mode="after")
@@ -338,8 +366,14 @@ class ExecutionInput(_Doc):
         if problem:
             raise ValueError(f"CanaryWeights: {problem}")
         checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled
+        gates = self.Approval.gates(len(weights)) * self.Approval.TimeoutSeconds if self.Approval else 0
         problem = plan_problem(
-            len(weights), self.BakeSeconds, self.AlarmCheckSeconds, checks_alarms, self.Polling
+            len(weights),
+            self.BakeSeconds,
+            self.AlarmCheckSeconds,
+            checks_alarms,
+            self.Polling,
+            gate_seconds=gates,
         )
         if problem:
             raise ValueError(problem)

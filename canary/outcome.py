@@ -7,7 +7,7 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 | SUCCEEDED             | —                                          | deployed      | 0    |
 | FAILED                | ``Canary.RolledBack``                      | rolled-back   | 1    |
 | FAILED                | ``Canary.UpdateFailed``                    | rolled-back   | 1    |
-| FAILED                | ``Canary.SmokeTestFailed``, cause ``Rolled back: …`` | rolled-back | 1 |
+| FAILED                | ``ROLLED_BACK_WHEN_SAID``, ``Rolled back: …``  | rolled-back   | 1    |
 | FAILED                | anything else                              | failed        | 1    |
 | TIMED_OUT             | —                                          | timed-out     | 1    |
 | ABORTED               | —                                          | cancelled     | 1    |
@@ -43,7 +43,7 @@ EXIT_INVALID = 2
 
 ROLLED_BACK_ERRORS = frozenset({"Canary.RolledBack", "Canary.UpdateFailed"})
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
-ROLLED_BACK_WHEN_SAID = frozenset({"Canary.SmokeTestFailed"})
+ROLLED_BACK_WHEN_SAID = frozenset({"Canary.SmokeTestFailed", "Canary.Aborted", "Canary.ApprovalTimedOut"})
 """Error names that mean a rollback when the cause opens with :data:`ROLLED_BACK_CAUSE`."""
 ROLLED_BACK_CAUSE = "Rolled back: endpoint "
 

@@ -91,6 +91,7 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
+    command: Literal["deploy", "approve", "abort"] = Field(default="deploy", alias=_alias("command"))
     endpoint_name: str = Field(default="", alias=_alias("endpoint-name"))
     image_uri: str = Field(default="", alias=_alias("image-uri"))
     model_data: str | None = Field(default=None, alias=_alias("model-data"))
@@ -139,6 +140,42 @@ class Settings(BaseSettings):
     smoke_test_content_type: str = Field(default="application/json", alias=_alias("smoke-test-content-type"))
     smoke_test_accept: str = Field(default="application/json", alias=_alias("smoke-test-accept"))
     smoke_test_expect: str = Field(default="", alias=_alias("smoke-test-expect"))
+    approval: Literal["none", "before-promote", "each-step"] = Field(default="none", alias=_alias("approval"))
+    approval_timeout_minutes: int = Field(default=60, alias=_alias("approval-timeout-minutes"))
+    on_approval_timeout: Literal["rollback", "promote"] = Field(
+        default="rollback", alias=_alias("on-approval-timeout")
+    )
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command(cls, value: object) -> str:
+        text = text_of(value) or "deploy"
+        if text not in {"deploy", "approve", "abort"}:
+            raise ValueError(
+                f"{text!r} is not a command: use deploy, approve (the execution waiting at a gate goes on) "
+                "or abort (it rolls back)"
+            )
+        return text
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval(cls, value: object) -> str:
+        text = text_of(value) or "none"
+        if text not in {"none", "before-promote", "each-step"}:
+            raise ValueError(f"{text!r} is not an option: use none, before-promote or each-step")
+        return text
+
+    @field_validator("on_approval_timeout", mode="before")
+    @classmethod
+    def _on_approval_timeout(cls, value: object) -> str:
+        text = text_of(value) or "rollback"
+        if text not in {"rollback", "promote"}:
+            raise ValueError(f"{text!r} is not an option: use rollback or promote")
+        return text
+
+    _approval_timeout = field_validator("approval_timeout_minutes", mode="before")(
+        _validator(lambda value: parse_int(value, None, maximum=1440))
+    )
 
     # -- required text -------------------------------------------------------------------------
 
@@ -157,8 +194,10 @@ class Settings(BaseSettings):
 
     @field_validator("image_uri", mode="before")
     @classmethod
-    def _image_uri(cls, value: object) -> str:
+    def _image_uri(cls, value: object, info: ValidationInfo) -> str:
         text = text_of(value)
+        if not text and info.data.get("command", "deploy") != "deploy":
+            return ""
         if not text:
             raise ValueError(
                 "is required: the inference image, e.g. 123456789012.dkr.ecr.REGION.amazonaws.com/repo:tag"
@@ -172,8 +211,10 @@ class Settings(BaseSettings):
 
     @field_validator("execution_role_arn", mode="before")
     @classmethod
-    def _execution_role_arn(cls, value: object) -> str:
+    def _execution_role_arn(cls, value: object, info: ValidationInfo) -> str:
         text = text_of(value)
+        if not text and info.data.get("command", "deploy") != "deploy":
+            return ""
         if not text:
             raise ValueError("is required: the IAM role SageMaker assumes, arn:aws:iam::ACCOUNT:role/NAME")
         if not ROLE_ARN.match(text):
@@ -353,6 +394,7 @@ class Settings(BaseSettings):
                 self.alarm_check_seconds,
                 bool(self.alarm_names) or self.error_alarms,
                 self.polling,
+                gate_seconds=self.gate_seconds,
             )
             if problem:
                 problems.append(f"alarm-check-seconds: {problem}")
@@ -411,6 +453,14 @@ class Settings(BaseSettings):
             MaxSeconds=self.endpoint_poll_max_seconds,
             TimeoutSeconds=self.endpoint_timeout_minutes * 60,
         )
+
+    @property
+    def gate_seconds(self) -> int:
+        """The longest all approval gates of this deploy can wait together."""
+        if self.approval == "none":
+            return 0
+        gates = len(self.canary_weights) if self.approval == "each-step" else 1
+        return gates * self.approval_timeout_minutes * 60
 
     @property
     def bake_seconds(self) -> int:

@@ -197,13 +197,15 @@ def test_every_task_uses_documented_aws_sdk_names_retries_throttling_and_project
     tasks = [(name, state) for name, state in _all_states() if state["Type"] == "Task"]
     services = set()
     for name, state in tasks:
-        match = re.fullmatch(r"arn:aws:states:::aws-sdk:([a-z]+):([a-zA-Z]+)", state["Resource"])
+        match = re.fullmatch(
+            r"arn:aws:states:::aws-sdk:([a-z]+):([a-zA-Z]+)(\.waitForTaskToken)?", state["Resource"]
+        )
         assert match, name
         services.add(match.group(1))
         retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
         assert retried >= THROTTLING, name
         assert all(r.get("JitterStrategy") == "FULL" and r["BackoffRate"] >= 2 for r in state["Retry"]), name
-    assert services == {"sagemaker", "sagemakerruntime", "cloudwatch", "applicationautoscaling"}
+    assert services == {"sagemaker", "sagemakerruntime", "cloudwatch", "applicationautoscaling", "sfn"}
 
 
 def test_policy_applied_after_promotion_is_named_as_the_seed_learned() -> None:
