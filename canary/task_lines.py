@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from canary.gate_lines import gate_answered
 from canary.summary import Level
 
 
@@ -152,6 +153,7 @@ def _scalable_targets(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[
 TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "describeEndpoint"): describe_endpoint,
     ("sagemakerruntime", "invokeEndpoint"): _quiet,  # the SmokeTest state's verdict is the line
+    ("sfn", "sendTaskHeartbeat"): lambda _, result: ("ok", gate_answered(result)),
     ("sagemaker", "describeEndpointConfig"): _quiet,
     ("sagemaker", "describeModel"): _quiet,
     ("sagemaker", "listTags"): _quiet,
