@@ -1,6 +1,8 @@
-"""Command line: ``python -m canary {deploy,follow,emulator,demo,schema}``.
+"""Command line: ``python -m canary {deploy,approve,abort,follow,emulator,demo,schema}``.
 
 - ``deploy``: the action itself, its inputs as flags (``--endpoint-name``, ``--image-uri``, …);
+- ``approve`` / ``abort --endpoint-name N``: answer the deploy of N waiting at a gate (or abort its
+  bake), as the action's ``command: approve|abort`` does (canary/gates.py);
 - ``follow EXECUTION_ARN``: stream any execution's history; exits with its outcome;
 - ``emulator``: serve the local AWS;
 - ``demo``: the whole product against the emulator (``make demo``);
@@ -60,6 +62,18 @@ def _deploy(args: argparse.Namespace) -> int:
         for name in INPUT_NAMES
         if (value := getattr(args, name.replace("-", "_"), None)) is not None
     }
+    return action_main(load=lambda: settings_from_inputs(inputs))
+
+
+def _answer(args: argparse.Namespace) -> int:
+    from canary.action import main as action_main
+    from canary.settings import settings_from_inputs
+
+    inputs = {"command": args.command, "endpoint-name": args.endpoint_name}
+    for name in ("aws-region", "state-machine-name", "state-machine-arn"):
+        value = getattr(args, name.replace("-", "_"))
+        if value is not None:
+            inputs[name] = value
     return action_main(load=lambda: settings_from_inputs(inputs))
 
 
@@ -163,6 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.set_defaults(func=_emulator)
     _add_deploy(sub)
+    for command, text in (
+        ("approve", "resume the deploy of an endpoint waiting at its approval gate"),
+        ("abort", "roll back the deploy of an endpoint, at its gate or during a bake"),
+    ):
+        answer = sub.add_parser(command, help=text, description=text + " (canary/gates.py).")
+        answer.add_argument("--endpoint-name", required=True, metavar="NAME")
+        answer.add_argument("--aws-region", metavar="REGION", help="default: AWS_REGION")
+        answer.add_argument("--state-machine-name", metavar="NAME")
+        answer.add_argument("--state-machine-arn", metavar="ARN")
+        answer.set_defaults(func=_answer)
     follow = sub.add_parser("follow", help="stream an execution's history; exits with its outcome")
     follow.add_argument("execution_arn", metavar="EXECUTION_ARN")
     follow.add_argument("--verbose", action="store_true", help="every event with its payloads")

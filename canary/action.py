@@ -28,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -173,6 +173,8 @@ class Action:
         problems = aws_environment_problems(self.env)
         if problems:
             raise ConfigurationError("\n".join(problems))
+        if settings.command != "deploy":
+            return self._answer(settings)
         hold = start_hold_seconds(self.env)
         run = RunContext.from_env(self.env)
         deadline = self.started + settings.timeout_seconds
@@ -234,6 +236,33 @@ class Action:
         console = make_console(self.runner.stream, self.env)
         renderer = Renderer(console, self.runner, verbose=settings.verbose)
         return self._follow(clients, settings, deployment, renderer=renderer, deadline=deadline, run=run)
+
+    def _answer(self, settings: Settings) -> int:
+        """``command: approve``/``abort``: answer the endpoint's deploy (canary/gates.py)."""
+        from canary.gates import Answer, answer_gate
+        from canary.machine import locate_state_machine
+
+        clients = make_clients(settings.aws_region)
+        run = RunContext.from_env(self.env)
+        actor = self.env.get("GITHUB_ACTOR") or self.env.get("USER") or "unknown"
+        answer = Answer(actor=f"@{actor}" if self.env.get("GITHUB_ACTOR") else actor, run=run.run_url)
+        try:
+            machine = locate_state_machine(clients.sfn, settings).arn
+        except ConfigurationError:
+            machine = None  # no bundled machine yet: no deploy to answer
+        command: Literal["approve", "abort"] = "approve" if settings.command == "approve" else "abort"
+        arn = answer_gate(
+            clients.sfn,
+            clients.cloudwatch,
+            machine,
+            settings.endpoint_name,
+            command=command,
+            answer=answer,
+            say=self.runner.line,
+        )
+        self.report.execution_arn = arn
+        self.report.status = "RUNNING"
+        return EXIT_OK
 
     def _follow(
         self,

@@ -27,6 +27,7 @@ from canary.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from types_boto3_cloudwatch.client import CloudWatchClient
     from types_boto3_sagemaker.client import SageMakerClient
     from types_boto3_stepfunctions.client import SFNClient
 
@@ -84,6 +85,11 @@ class Clients:
     def sagemaker(self) -> SageMakerClient:
         """SageMaker with the SDK's retries (endpoint reads)."""
         return cast("SageMakerClient", self._client("sagemaker", "sagemaker", sdk_config))
+
+    @property
+    def cloudwatch(self) -> CloudWatchClient:
+        """CloudWatch with the SDK's retries (``abort``'s alarm)."""
+        return cast("CloudWatchClient", self._client("cloudwatch", "cloudwatch", sdk_config))
 
     @property
     def cancel_sfn(self) -> SFNClient:

@@ -35,6 +35,12 @@ class ConfigurationError(CanaryError):
     exit_code = 2
 
 
+class NothingWaitingError(CanaryError):
+    """``command: approve``/``abort`` found no deploy of the endpoint to answer: nothing was changed."""
+
+    exit_code = 2
+
+
 class ConcurrentDeployError(CanaryError):
     """Another artifact is being deployed to the endpoint and did not finish in time."""
 

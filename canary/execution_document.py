@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from canary.execution_input import (
     AnalysisSettings,
+    ApprovalSettings,
     AutoScalingSettings,
     ConfigSettings,
     ContainerSpec,
@@ -17,6 +18,7 @@ from canary.execution_input import (
     EndpointSettings,
     ErrorAlarmSettings,
     ExecutionInput,
+    SmokeTestSettings,
     VariantSettings,
 )
 from canary.names import Artifact
@@ -64,6 +66,18 @@ def analysis_settings(settings: Settings) -> AnalysisSettings:
     )
 
 
+def smoke_test(settings: Settings) -> SmokeTestSettings | None:
+    """The smoke test the inputs ask for (None without ``smoke-test-payload``)."""
+    if settings.smoke_test_payload is None:
+        return None
+    return SmokeTestSettings(
+        Body=settings.smoke_test_payload,
+        ContentType=settings.smoke_test_content_type,
+        Accept=settings.smoke_test_accept,
+        Expect=settings.smoke_test_expect,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -96,5 +110,13 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         Settings=endpoint_settings(settings),
         Analysis=analysis_settings(settings),
         StartHoldSeconds=hold,
+        SmokeTest=smoke_test(settings),
+        Approval=None
+        if settings.approval == "none"
+        else ApprovalSettings(
+            Mode=settings.approval,
+            TimeoutSeconds=settings.approval_timeout_minutes * 60,
+            OnTimeout=settings.on_approval_timeout,
+        ),
         Names=names,
     )

@@ -11,6 +11,7 @@ truncate strings, and SageMaker names are limited to 63 characters, so the calle
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -215,6 +216,77 @@ class AnalysisSettings(_Doc):
         return self.MaxExtensions if self.MinCanaryInvocations and self.OnLowTraffic == "extend" else 0
 
 
+_EXPECT_UNSUPPORTED = re.compile(r"[()|{}]")
+
+
+def expect_problem(pattern: str) -> str | None:
+    """Why the state machine could not match this smoke-test regular expression, or None.
+
+    The state machine matches it itself, in JSONata (Step Functions has no ``$eval`` to build a regex
+    from a string): literal characters, ``.``, ``\\d \\w \\s`` (and ``\\D \\W \\S``), other
+    ``\\``-escaped characters, classes ``[a-z0-9_]`` / ``[^…]``, the quantifiers ``? * +``, and ``^``
+    / ``$`` at the ends; it searches the first 1,000 characters of the body (docs/state-machine.md).
+    """
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"{pattern!r} is not a regular expression ({error})"
+    core = pattern[1:] if pattern.startswith("^") else pattern
+    if core.endswith("$") and not core.endswith("\\$"):
+        core = core[:-1]
+    outside = re.sub(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]", "x", core)  # escapes and classes: one atom
+    if _EXPECT_UNSUPPORTED.search(outside) or "^" in outside or "$" in outside:
+        return (
+            f"{pattern!r} uses groups, alternation, counted repetition or inner anchors, which the state "
+            "machine cannot match: use characters, '.', \\d \\w \\s, [classes], ? * + and ^ $ at the ends"
+        )
+    if re.search(r"(^|[^\\])[?*+][?*+]", outside) or outside[:1] in {"?", "*", "+"}:
+        return (
+            f"{pattern!r} has a quantifier with nothing to repeat (or a lazy/possessive one): "
+            "use ? * + once, after a character"
+        )
+    return None
+
+
+class SmokeTestSettings(_Doc):
+    """One request the new variant alone must answer before it takes traffic (InvokeEndpoint with
+    ``TargetVariant``). A first deploy runs it before it is declared deployed."""
+
+    Body: str = Field(min_length=1, max_length=131072, description="The request body.")
+    ContentType: str = Field(default="application/json", min_length=1, max_length=1024)
+    Accept: str = Field(default="application/json", min_length=1, max_length=1024)
+    Expect: str = Field(
+        default="",
+        max_length=1024,
+        description="Regular expression the first 1,000 characters of the response body must contain a "
+        "match of (characters, '.', \\d \\w \\s, [classes], ? * +, ^ and $); empty: any 2xx answer.",
+    )
+
+    @model_validator(mode="after")
+    def _expect_is_matchable(self) -> SmokeTestSettings:
+        problem = expect_problem(self.Expect)
+        if problem:
+            raise ValueError(f"SmokeTest.Expect: {problem}")
+        return self
+
+
+class ApprovalSettings(_Doc):
+    """Approval gates: after a bake the execution waits on a task token for ``approve``/``abort``
+    (docs/state-machine.md, "Approval gates"). Absent: no gate."""
+
+    Mode: Literal["before-promote", "each-step"] = Field(
+        description="before-promote: one gate after the last bake; each-step: a gate after every bake."
+    )
+    TimeoutSeconds: int = Field(default=3600, ge=1, le=86400, description="How long a gate waits, seconds.")
+    OnTimeout: Literal["rollback", "promote"] = Field(
+        default="rollback", description="What a gate nobody answered in time does."
+    )
+
+    def gates(self, steps: int) -> int:
+        """How many gates a deploy of ``steps`` bake steps passes."""
+        return steps if self.Mode == "each-step" else 1
+
+
 MAX_HISTORY_EVENTS = 25_000
 """Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
 
@@ -274,11 +346,16 @@ def plan_problem(
     polling: PollingSettings,
     *,
     extensions: int = 0,
+    gate_seconds: int = 0,
 ) -> str | None:
-    """Why Step Functions could not run this plan to its end (too long a history or run), or None."""
+    """Why Step Functions could not run this plan to its end (too long a history or run), or None.
+
+    ``gate_seconds``: the longest the approval gates can wait, all together.
+    """
     events, seconds = plan_bounds(
         steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
     )
+    seconds += gate_seconds
     if events > MAX_HISTORY_EVENTS:
         return (
             f"the plan could write {events:,} history events, more than the {MAX_HISTORY_EVENTS:,} Step "
@@ -291,8 +368,8 @@ def plan_problem(
     if seconds > MAX_EXECUTION_SECONDS * 0.9:
         return (
             f"the plan could run {seconds / 3600:.0f} h, past the state machine's "
-            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or use fewer "
-            "canary-weights"
+            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or "
+            "approval-timeout-minutes, or use fewer canary-weights"
         )
     return None
 
@@ -336,6 +413,10 @@ class ExecutionInput(_Doc):
         description="Seconds the execution waits before its first AWS call, so a starter can detect a "
         "racing start and stop the younger one before it touches anything.",
     )
+    SmokeTest: SmokeTestSettings | None = Field(
+        default=None, description="Absent: no smoke test; the canary joins at its first weight at once."
+    )
+    Approval: ApprovalSettings | None = Field(default=None, description="Absent: no approval gate.")
     Names: DeployNames
 
     @model_validator(mode="after")
@@ -345,6 +426,7 @@ class ExecutionInput(_Doc):
         if problem:
             raise ValueError(f"CanaryWeights: {problem}")
         checks_alarms = bool(self.AlarmNames) or self.ErrorAlarms.Enabled or self.Analysis.gated
+        gates = self.Approval.gates(len(weights)) * self.Approval.TimeoutSeconds if self.Approval else 0
         problem = plan_problem(
             len(weights),
             self.BakeSeconds,
@@ -352,6 +434,7 @@ class ExecutionInput(_Doc):
             checks_alarms,
             self.Polling,
             extensions=self.Analysis.extensions,
+            gate_seconds=gates,
         )
         if problem:
             raise ValueError(problem)

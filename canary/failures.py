@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from canary.errors import Cancelled, ConcurrentDeployError, ConfigurationError, InvalidInputError
+from canary.errors import (
+    Cancelled,
+    ConcurrentDeployError,
+    ConfigurationError,
+    InvalidInputError,
+    NothingWaitingError,
+)
 from canary.outcome import EXIT_FAILED, EXIT_INVALID, ReportedOutcome
 
 
@@ -53,6 +59,7 @@ FAILURES: tuple[tuple[type[BaseException], Failure], ...] = (
             message="no AWS credentials: run aws-actions/configure-aws-credentials before this step",
         ),
     ),
+    (NothingWaitingError, Failure("Nothing to answer", EXIT_INVALID, "")),
     (ConcurrentDeployError, Failure("Another deploy is running", EXIT_FAILED, "timed-out")),
     (Cancelled, Failure(None, EXIT_FAILED, "cancelled")),
     (ClientError, Failure("AWS error", EXIT_FAILED, "failed", prefix="AWS error: ", follow_hint=True)),

@@ -10,6 +10,7 @@ Decision table (docs/design.md, "Outcomes and exit status"):
 | FAILED                | ``Canary.WorseThanBaseline``               | rolled-back   | 1    |
 | FAILED                | ``Canary.LowTraffic``                      | rolled-back   | 1    |
 | FAILED                | ``Canary.EndpointStuck``                   | rolled-back   | 1    |
+| FAILED                | ``ROLLED_BACK_WHEN_SAID``, ``Rolled back: …``  | rolled-back   | 1    |
 | FAILED                | anything else                              | failed        | 1    |
 | TIMED_OUT             | —                                          | timed-out     | 1    |
 | ABORTED               | —                                          | cancelled     | 1    |
@@ -21,6 +22,8 @@ which is what a rollback means to the user — and the job still fails. ``Canary
 first deploy whose endpoint ended ``Failed``) is ``failed``: there was nothing to roll back to.
 ``Canary.EndpointStuck`` (an update past ``Polling.TimeoutSeconds``) ends rolled back; when the
 rollback itself hangs the error is ``Canary.RollbackFailed`` (``failed``).
+A smoke test that fails on a canary rolls back (the cause opens with the rollback's ``Rolled back:
+endpoint … is on … again.``); on a first deploy it removes the new endpoint: ``failed``.
 Anything but SUCCEEDED is never a success.
 """
 
@@ -53,6 +56,9 @@ ROLLED_BACK_ERRORS = frozenset(
     }
 )
 """Error names meaning the endpoint is back on the exact configuration it had before the deploy."""
+ROLLED_BACK_WHEN_SAID = frozenset({"Canary.SmokeTestFailed", "Canary.Aborted", "Canary.ApprovalTimedOut"})
+"""Error names that mean a rollback when the cause opens with :data:`ROLLED_BACK_CAUSE`."""
+ROLLED_BACK_CAUSE = "Rolled back: endpoint "
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,10 @@ def classify(description: Mapping[str, Any]) -> Outcome:
     if status == "SUCCEEDED":
         return Outcome("deployed", status, None, None, summary, exit_code=EXIT_OK)
     if status == "FAILED":
-        name = "rolled-back" if error in ROLLED_BACK_ERRORS else "failed"
+        rolled_back = error in ROLLED_BACK_ERRORS or (
+            error in ROLLED_BACK_WHEN_SAID and (cause or "").startswith(ROLLED_BACK_CAUSE)
+        )
+        name = "rolled-back" if rolled_back else "failed"
     elif status in {"TIMED_OUT", "RUNNING"}:
         name = "timed-out"
     elif status == "ABORTED":

@@ -10,12 +10,14 @@ that says how to fix the value; ``Settings`` prefixes it with the input's name.
 - ``model-environment``: one ``KEY=VALUE`` a line; blank lines and lines starting with ``#`` are
   skipped; keys follow SageMaker's ``[a-zA-Z_][a-zA-Z0-9_]*``; a key given twice is an error.
 - ``alarm-names``: comma or newline separated, blanks dropped, duplicates dropped.
+- ``smoke-test-payload``: the body, or ``@path`` to a UTF-8 file inside ``GITHUB_WORKSPACE``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 from canary.execution_input import weights_problem
 
@@ -149,3 +151,62 @@ def parse_names(value: object) -> list[str]:
                 f"{name[:40]!r}… is longer than 255 characters: CloudWatch alarm names are ≤ 255"
             )
     return list(dict.fromkeys(names))
+
+
+MAX_SMOKE_BODY = 131_072
+"""Characters of a smoke-test body the execution input takes (``SmokeTest.Body``)."""
+MEDIA_TYPE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,1023}$")
+"""A ``Content-Type``/``Accept`` header value: printable ASCII, at most 1,024 characters."""
+
+
+def parse_payload(value: object, workspace: Path) -> str | None:
+    """``smoke-test-payload``: the body itself, or ``@path`` to a UTF-8 file inside ``workspace``.
+
+    The path is resolved (symbolic links followed) and must stay inside the workspace: a workflow
+    cannot make the action read, and send to the endpoint, a file of the runner's elsewhere.
+    """
+    text = text_of(value)
+    if not text:
+        return None
+    if text.startswith("@"):
+        name = text[1:].strip()
+        if not name:
+            raise ValueError("'@' names no file: write @path/to/body.json (relative to the workspace)")
+        root = workspace.resolve()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(
+                f"{name!r} is outside the workspace {root}: give a path inside GITHUB_WORKSPACE "
+                "(the checked-out repository), e.g. @tests/smoke/request.json"
+            )
+        if not path.is_file():
+            raise ValueError(f"{name!r} is not a file in the workspace {root}: check the path (and checkout)")
+        if path.stat().st_size > MAX_SMOKE_BODY * 4:
+            raise ValueError(f"{name!r} is larger than {MAX_SMOKE_BODY:,} characters: send a smaller request")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(
+                f"{name!r} is not UTF-8 text: the state machine sends the smoke test's body as text"
+            ) from None
+        if not text.strip():
+            raise ValueError(f"{name!r} is empty: give the request body the new model must answer")
+    if len(text) > MAX_SMOKE_BODY:
+        raise ValueError(
+            f"the body has {len(text):,} characters, more than the {MAX_SMOKE_BODY:,} the execution "
+            "input takes: send a smaller request"
+        )
+    return text
+
+
+def parse_media_type(value: object) -> str | None:
+    """``smoke-test-content-type``/``-accept``: a header value such as ``application/json``."""
+    text = text_of(value)
+    if not text:
+        return None
+    if not MEDIA_TYPE.match(text) or "/" not in text:
+        raise ValueError(
+            f"{text[:80]!r} is not a media type: write e.g. application/json or text/csv (printable "
+            "characters, at most 1024)"
+        )
+    return text

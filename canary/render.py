@@ -27,6 +27,7 @@ from rich.text import Text
 
 from canary.comparison import Check, numbers_of, verdict_line
 from canary.follow import HistoryEvent
+from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
 from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
@@ -39,6 +40,7 @@ from canary.task_lines import (
     duration,
     fill,
     service_of,
+    smoke_test_line,
 )
 from canary.waits import assigned_variables
 
@@ -73,6 +75,7 @@ PHASES: Mapping[str, str] = {
     "ReadMetrics": "Bake {weight}%",
     "BakeQuietly": "Bake {weight}%",
     "ShiftTraffic": "Canary {weight}%",
+    "Gate": "Approval after {weight}%",
     "CreateFinalConfig": "Promote",
     "Rollback": "Rollback",
 }
@@ -222,6 +225,9 @@ class Renderer:
         if isinstance(bake, int | float):
             text += f", bake {duration(float(bake))} each step"
             alarms = self.variables.get("alarms")
+            names = document.get("Names")
+            abort = f"{names.get('AlarmPrefix')}-abort" if isinstance(names, Mapping) else None
+            alarms = [a for a in alarms if a != abort] if isinstance(alarms, list) else alarms
             if alarms and isinstance(check, int | float):
                 text += f", {len(alarms)} alarm(s) checked every {duration(float(check))}"
             elif alarms == []:
@@ -257,6 +263,14 @@ class Renderer:
             self._exited = str(ev.details.get("name", ""))
             if self._exited == "BakeVerdict":
                 self._verdict(ev, assigned)
+            if self._exited == "SmokeTest":
+                self._smoke_test(ev)
+
+    def _smoke_test(self, ev: HistoryEvent) -> None:
+        wait = self.variables.get("wait")
+        shown = smoke_test_line(wait, self._in()) if isinstance(wait, Mapping) else None
+        if shown is not None:
+            self._print(ev.timestamp, *shown, milestone=True)
 
     # Handlers are named after the event types they render (``_on_<type>``).
 
@@ -288,6 +302,16 @@ class Renderer:
     def _on_TaskScheduled(self, ev: HistoryEvent) -> None:
         params = _json(ev.details.get("parameters"))
         self._params = params if isinstance(params, Mapping) else {}
+        if str(ev.details.get("resource", "")).endswith(GATE_RESOURCE):
+            self._gate(ev)
+
+    def _gate(self, ev: HistoryEvent) -> None:
+        """A gate waits: a line, and a notice saying how to answer it (docs/state-machine.md)."""
+        document = self._in()
+        text = gate_line(document, self._weight(), ev.details.get("timeoutInSeconds"))
+        self._print(ev.timestamp, "warn", text, milestone=True)
+        if self.runner.is_actions:
+            self.runner.notice(text, title="SageMaker canary deploy: waiting for approval")
 
     def _on_TaskSucceeded(self, ev: HistoryEvent) -> None:
         call = api_call(str(ev.details.get("resource", "")))

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
-from canary.execution_input import PollingSettings, plan_problem, polling_problem
+from canary.execution_input import PollingSettings, expect_problem, plan_problem, polling_problem
 from canary.input_patterns import (
     ENDPOINT_NAME,
     IMAGE_URI,
@@ -39,7 +40,9 @@ from canary.parsers import (
     parse_decimal,
     parse_environment,
     parse_int,
+    parse_media_type,
     parse_names,
+    parse_payload,
     parse_weights,
     text_of,
 )
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
+    command: Literal["deploy", "approve", "abort"] = Field(default="deploy", alias=_alias("command"))
     endpoint_name: str = Field(default="", alias=_alias("endpoint-name"))
     image_uri: str = Field(default="", alias=_alias("image-uri"))
     model_data: str | None = Field(default=None, alias=_alias("model-data"))
@@ -118,6 +122,47 @@ class Settings(BaseSettings):
     verbose: bool = Field(default=False, alias=_alias("verbose"))
     dry_run: bool = Field(default=False, alias=_alias("dry-run"))
     aws_region: str = Field(default="", alias=_alias("aws-region"))
+    # -- before traffic, and at the gate (docs/state-machine.md, "Smoke test") ------------------
+    smoke_test_payload: str | None = Field(default=None, alias=_alias("smoke-test-payload"))
+    smoke_test_content_type: str = Field(default="application/json", alias=_alias("smoke-test-content-type"))
+    smoke_test_accept: str = Field(default="application/json", alias=_alias("smoke-test-accept"))
+    smoke_test_expect: str = Field(default="", alias=_alias("smoke-test-expect"))
+    approval: Literal["none", "before-promote", "each-step"] = Field(default="none", alias=_alias("approval"))
+    approval_timeout_minutes: int = Field(default=60, alias=_alias("approval-timeout-minutes"))
+    on_approval_timeout: Literal["rollback", "promote"] = Field(
+        default="rollback", alias=_alias("on-approval-timeout")
+    )
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command(cls, value: object) -> str:
+        text = text_of(value) or "deploy"
+        if text not in {"deploy", "approve", "abort"}:
+            raise ValueError(
+                f"{text!r} is not a command: use deploy, approve (the execution waiting at a gate goes on) "
+                "or abort (it rolls back)"
+            )
+        return text
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval(cls, value: object) -> str:
+        text = text_of(value) or "none"
+        if text not in {"none", "before-promote", "each-step"}:
+            raise ValueError(f"{text!r} is not an option: use none, before-promote or each-step")
+        return text
+
+    @field_validator("on_approval_timeout", mode="before")
+    @classmethod
+    def _on_approval_timeout(cls, value: object) -> str:
+        text = text_of(value) or "rollback"
+        if text not in {"rollback", "promote"}:
+            raise ValueError(f"{text!r} is not an option: use rollback or promote")
+        return text
+
+    _approval_timeout = field_validator("approval_timeout_minutes", mode="before")(
+        _validator(lambda value: parse_int(value, None, maximum=1440))
+    )
 
     # -- canary vs baseline (docs/state-machine.md, "Canary vs baseline") ------------------------
     max_error_rate_increase: float | None = Field(default=None, alias=_alias("max-error-rate-increase"))
@@ -146,8 +191,10 @@ class Settings(BaseSettings):
 
     @field_validator("image_uri", mode="before")
     @classmethod
-    def _image_uri(cls, value: object) -> str:
+    def _image_uri(cls, value: object, info: ValidationInfo) -> str:
         text = text_of(value)
+        if not text and info.data.get("command", "deploy") != "deploy":
+            return ""
         if not text:
             raise ValueError(
                 "is required: the inference image, e.g. 123456789012.dkr.ecr.REGION.amazonaws.com/repo:tag"
@@ -161,8 +208,10 @@ class Settings(BaseSettings):
 
     @field_validator("execution_role_arn", mode="before")
     @classmethod
-    def _execution_role_arn(cls, value: object) -> str:
+    def _execution_role_arn(cls, value: object, info: ValidationInfo) -> str:
         text = text_of(value)
+        if not text and info.data.get("command", "deploy") != "deploy":
+            return ""
         if not text:
             raise ValueError("is required: the IAM role SageMaker assumes, arn:aws:iam::ACCOUNT:role/NAME")
         if not ROLE_ARN.match(text):
@@ -231,6 +280,24 @@ class Settings(BaseSettings):
         if not REGION.match(text):
             raise ValueError(f"{text!r}{source} is not an AWS region: write e.g. us-east-1")
         return text
+
+    @field_validator("smoke_test_payload", mode="before")
+    @classmethod
+    def _smoke_test_payload(cls, value: object) -> str | None:
+        return parse_payload(value, Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()))
+
+    @field_validator("smoke_test_expect", mode="before")
+    @classmethod
+    def _smoke_test_expect(cls, value: object) -> str:
+        text = text_of(value)
+        problem = expect_problem(text) if text else None
+        if problem:
+            raise ValueError(problem)
+        return text
+
+    _media_types = field_validator("smoke_test_content_type", "smoke_test_accept", mode="before")(
+        _validator(parse_media_type)
+    )
 
     # -- numbers and flags ---------------------------------------------------------------------
 
@@ -316,11 +383,21 @@ class Settings(BaseSettings):
                 bool(self.alarm_names) or self.error_alarms or gated,
                 self.polling,
                 extensions=self.max_extensions if extending else 0,
+                gate_seconds=self.gate_seconds,
             )
             if problem:
                 problems.append(f"alarm-check-seconds: {problem}")
         if problems:
             raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _smoke_test_has_a_payload(self) -> Settings:
+        if self.smoke_test_expect and self.smoke_test_payload is None:
+            raise ValueError(
+                "smoke-test-expect: is set but smoke-test-payload is empty: give the request body the "
+                "new model must answer (or leave smoke-test-expect empty)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -365,6 +442,14 @@ class Settings(BaseSettings):
             MaxSeconds=self.endpoint_poll_max_seconds,
             TimeoutSeconds=self.endpoint_timeout_minutes * 60,
         )
+
+    @property
+    def gate_seconds(self) -> int:
+        """The longest all approval gates of this deploy can wait together."""
+        if self.approval == "none":
+            return 0
+        gates = len(self.canary_weights) if self.approval == "each-step" else 1
+        return gates * self.approval_timeout_minutes * 60
 
     @property
     def bake_seconds(self) -> int:

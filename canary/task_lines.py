@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canary.comparison import check_line, numbers_of
+from canary.gate_lines import gate_answered
 from canary.summary import Level
 
 
@@ -157,6 +158,8 @@ def _scalable_targets(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[
 
 TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "describeEndpoint"): describe_endpoint,
+    ("sagemakerruntime", "invokeEndpoint"): _quiet,  # the SmokeTest state's verdict is the line
+    ("sfn", "sendTaskHeartbeat"): lambda _, result: ("ok", gate_answered(result)),
     ("sagemaker", "describeEndpointConfig"): _quiet,
     ("sagemaker", "describeModel"): _quiet,
     ("sagemaker", "listTags"): _quiet,
@@ -213,3 +216,20 @@ def service_of(resource_type: str) -> str:
 
 def api_call(resource: str) -> str:
     return resource.split(":", 1)[0].split(".", 1)[0]
+
+
+def smoke_test_line(wait: Mapping[str, Any], document: Mapping[str, Any]) -> tuple[Level, str] | None:
+    """The smoke test's verdict, from ``$wait`` as the ``SmokeTest`` state left it (None: unknown)."""
+    phase = wait.get("phase")
+    if phase not in {"smoked", "smoke-failed"}:
+        return None
+    smoke = document.get("SmokeTest")
+    expect = smoke.get("Expect") if isinstance(smoke, Mapping) else None
+    response = str(wait.get("response", ""))
+    answer = f'"{response[:120]}{"…" if len(response) > 120 else ""}"' if response else "an empty body"
+    wanted = f" (expected /{expect}/)" if expect else ""
+    if phase == "smoked":
+        return "ok", f"smoke test passed: the new variant answered {answer}" + (
+            f", matching /{expect}/" if expect else ""
+        )
+    return "error", f"smoke test failed: {answer}{wanted}; rolling back before any user request"

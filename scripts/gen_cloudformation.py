@@ -38,6 +38,7 @@ PREFIXED_KINDS = {
     "CreateAndRemoveTheDeploysEndpointConfigs": {"endpoint-config"},
     "CreateAndRemoveTheDeploysModel": {"model"},
     "CanaryErrorAlarms": {"alarm"},
+    "AbortDuringABakeWithTheDeploysAbortAlarm": {"alarm"},
     "TagTheDeploysModelAndConfigsAsTheCurrentOnes": {"model", "endpoint-config"},
     "PreflightReadOfTheEndpoint": {"endpoint"},
 }

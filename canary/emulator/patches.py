@@ -9,9 +9,9 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    from canary.emulator import cloudwatch, faults, jsonata_eval, sagemaker, stepfunctions
+    from canary.emulator import cloudwatch, faults, jsonata_eval, runtime, sagemaker, stepfunctions
 
-    for module in (sagemaker, stepfunctions, jsonata_eval, cloudwatch, faults):
+    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, faults):
         module.install()
 
 
@@ -28,7 +28,7 @@ def timings() -> EmulatorTimings:
 
 def reset() -> None:
     """Clear the extensions' own state (called after moto's reset)."""
-    from canary.emulator import cloudwatch, faults, sagemaker, stepfunctions
+    from canary.emulator import cloudwatch, faults, runtime, sagemaker, stepfunctions
 
-    for module in (sagemaker, stepfunctions, cloudwatch, faults):
+    for module in (sagemaker, runtime, stepfunctions, cloudwatch, faults):
         module.reset()

@@ -187,6 +187,17 @@ def _image_of(backend: Any, model_name: str) -> str | None:
     return image if isinstance(image, str) else None
 
 
+def model_image(backend: Any, model_name: str) -> str | None:
+    """The image of a model's (primary) container, or None when there is no such model."""
+    return _image_of(backend, model_name)
+
+
+def settle_endpoint(backend: Any, endpoint: Any) -> None:
+    """Finish the endpoint's create/update if its time has come (as every read of it does)."""
+    with _lock:
+        _settle(backend, endpoint)
+
+
 def image_tag(image: str) -> str | None:
     """The tag of an image URI (``repo:tag``), or None for an untagged or digest-pinned image."""
     last = image.rsplit("/", 1)[-1]

@@ -130,8 +130,35 @@ def sfn_timestamp(value: datetime.datetime | datetime.date) -> str:
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
+def boto_cased(boto_service: str, api_action: str, parameters: dict[str, Any]) -> None:
+    """Rename top-level Arguments to the API's member names, in place.
+
+    "Parameters in Step Functions are expressed in PascalCase, even if the native service API is in
+    camelCase" (supported-services-awssdk.html: ``sfn:sendTaskHeartbeat`` takes ``TaskToken``); moto
+    passed them to botocore as written, which refused ``TaskToken`` for ``taskToken``.
+    """
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(boto_service)
+    operation = next((op for op in model.operation_names if xform_name(op) == api_action), None)
+    shape = None if operation is None else model.operation_model(operation).input_shape
+    if shape is None:
+        return
+    members = {name.lower(): name for name in shape.members}
+    for key in list(parameters):
+        member = members.get(key.lower())
+        if member is not None and member != key:
+            parameters[member] = parameters.pop(key)
+
+
 def json_safe(value: Any) -> Any:
-    """``value`` with every datetime (at any depth) replaced by its Step Functions string form."""
+    """``value`` with every datetime (at any depth) replaced by its Step Functions string form, and
+    every streamed blob (SageMaker Runtime's ``Body``) by its text."""
+    if hasattr(value, "read") and hasattr(value, "close"):
+        return value.read().decode("utf-8", errors="replace")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
     if isinstance(value, dict):
         return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -172,6 +199,9 @@ def _install_aws_sdk_task_fixes() -> None:
         return self._get_task_failure_event(env=env, error=error, cause=cause)
 
     def _eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        parameters = kwargs.get("normalised_parameters", args[1] if len(args) > 1 else None)
+        if isinstance(parameters, dict):
+            boto_cased(self._get_boto_service_name(), self._get_boto_service_action(), parameters)
         original_eval(self, env, *args, **kwargs)
         env.stack[-1] = json_safe(env.stack[-1])
 
@@ -576,6 +606,40 @@ def install() -> None:
     _install_string_literals()
     _install_retry_scale()
     _install_choice_state_assign()
+    _install_task_heartbeat()
+
+
+def _install_task_heartbeat() -> None:
+    """SendTaskHeartbeat on the token of a task that waits without ``HeartbeatSeconds`` succeeds.
+
+    The SendTaskHeartbeat API reference: the token of a task "still making progress" is valid; moto
+    answered ``InvalidToken`` unless the task had set up a heartbeat time-out.
+    """
+    from moto.stepfunctions.parser.asl.eval.callback import callback
+
+    manager = callback.CallbackPoolManager
+    original = manager.heartbeat
+
+    def heartbeat(self: Any, callback_id: Any) -> bool:
+        endpoint = self._pool.get(callback_id, None)
+        if endpoint is not None and endpoint.consumer_error is None and endpoint.get_outcome() is None:
+            original(self, callback_id)
+            return True
+        return bool(original(self, callback_id))
+
+    manager.heartbeat = heartbeat
+
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        # moto dropped the cause; SendTaskFailure's cause reaches the TaskFailed event (API reference).
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
 
 
 def reset() -> None:

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,9 +124,17 @@ class Runner:
         env.update(extra or {})
         return env
 
-    def start(self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None) -> Started:
-        """Start the action; returns a handle to signal and wait for it."""
+    def start(
+        self,
+        inputs: Mapping[str, str],
+        extra: Mapping[str, str] | None = None,
+        workspace: Callable[[Path], object] | None = None,
+    ) -> Started:
+        """Start the action; returns a handle to signal and wait for it. ``workspace`` is called with
+        the run's ``GITHUB_WORKSPACE`` first (to put files in it)."""
         env = self.env(inputs, extra)
+        if workspace is not None:
+            workspace(Path(env["GITHUB_WORKSPACE"]))
         process_ = subprocess.Popen(
             [sys.executable, str(ENTRYPOINT)],
             cwd=env["GITHUB_WORKSPACE"],
@@ -138,10 +146,14 @@ class Runner:
         return Started(process_, env, time.monotonic())
 
     def run(
-        self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None, timeout: float = 120
+        self,
+        inputs: Mapping[str, str],
+        extra: Mapping[str, str] | None = None,
+        timeout: float = 120,
+        workspace: Callable[[Path], object] | None = None,
     ) -> ActionRun:
         """Run the action to its end."""
-        return self.start(inputs, extra).wait(timeout)
+        return self.start(inputs, extra, workspace).wait(timeout)
 
 
 @dataclass

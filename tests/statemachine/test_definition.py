@@ -104,7 +104,7 @@ def test_the_source_is_within_its_size_targets_and_writes_each_retry_policy_once
     source = SOURCE_PATH.read_text()
     assert len(source.splitlines()) <= 1200
     assert len(_all_states()) <= 60
-    assert source.count("- SageMaker.ThrottlingException") == 1, "the throttling retrier is written once"
+    assert source.count("SageMaker.ThrottlingException") == 1, "the throttling retrier is written once"
     assert source.count("IntervalSeconds") == 2, "two retry policies, each once"
     assert source.count("Type: Wait") == 4, "the hold, the endpoint wait, the bake wait, the quiet bake"
 
@@ -197,13 +197,15 @@ def test_every_task_uses_documented_aws_sdk_names_retries_throttling_and_project
     tasks = [(name, state) for name, state in _all_states() if state["Type"] == "Task"]
     services = set()
     for name, state in tasks:
-        match = re.fullmatch(r"arn:aws:states:::aws-sdk:([a-z]+):([a-zA-Z]+)", state["Resource"])
+        match = re.fullmatch(
+            r"arn:aws:states:::aws-sdk:([a-z]+):([a-zA-Z]+)(\.waitForTaskToken)?", state["Resource"]
+        )
         assert match, name
         services.add(match.group(1))
         retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
         assert retried >= THROTTLING, name
         assert all(r.get("JitterStrategy") == "FULL" and r["BackoffRate"] >= 2 for r in state["Retry"]), name
-    assert services == {"sagemaker", "cloudwatch", "applicationautoscaling"}
+    assert services == {"sagemaker", "sagemakerruntime", "cloudwatch", "applicationautoscaling", "sfn"}
 
 
 def test_policy_applied_after_promotion_is_named_as_the_seed_learned() -> None:

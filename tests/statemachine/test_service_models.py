@@ -128,6 +128,11 @@ def _check_structure(shape: StructureShape, value: Any, where: str, jsonata: boo
     for key, item in value.items():
         computed = not jsonata and key.endswith(".$")
         member = key.removesuffix(".$") if computed else key
+        camel = member[:1].lower() + member[1:]
+        if member not in shape.members and camel in shape.members and camel != member:
+            # "Parameters in Step Functions are expressed in PascalCase, even if the native service
+            # API is in camelCase" (AWS SDK integrations): TaskToken for Step Functions' taskToken.
+            member = camel
         given.add(member)
         if member not in shape.members:
             yield f"{where}.{member} is not a member of {shape.name}{_hint(member, members)}"
