@@ -247,15 +247,17 @@ def test_an_endpoint_stuck_updating_ends_the_wait_and_rolls_back(deploys: Deploy
     """Every wait is bounded: still Updating Polling.TimeoutSeconds after the canary update began is
     Canary.EndpointStuck, and the rollback returns the endpoint to its original config."""
     original = deploys.existing_endpoint()
-    emulator.set_timings(timings(update_seconds=4))
-    document = deploys.document(Polling=PollingSettings(InitialSeconds=1, MaxSeconds=2, TimeoutSeconds=2))
+    # The canary update takes 5 s; the wait gives up 3 s after it began (its poll at ~3 s), and the
+    # rollback's own wait (3 s more) sees it end: 2 s of margin either way for a loaded machine.
+    emulator.set_timings(timings(update_seconds=5))
+    document = deploys.document(Polling=PollingSettings(InitialSeconds=1, MaxSeconds=2, TimeoutSeconds=3))
     arn = deploys.start(document)
     deploys.wait_until(arn, "Rollback")
     emulator.set_timings(timings(update_seconds=0.2))
     outcome = deploys.finish(arn)
     assert outcome.error == "Canary.EndpointStuck"
     assert outcome.cause is not None
-    assert "was still Updating 2 s after the canary update began" in outcome.cause
+    assert "was still Updating 3 s after the canary update began" in outcome.cause
     assert outcome.cause.startswith(f"Rolled back: endpoint ep is on {original} again.")
     _assert_rolled_back(deploys, outcome, document, original)
 
