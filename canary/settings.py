@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     @field_validator("command", mode="before")
     @classmethod
     def _command(cls, value: object) -> str:
-        text = text_of(value) or "deploy"
+        text = text_of(value) or str(cls.model_fields["command"].default)
         if text not in {"deploy", "approve", "abort"}:
             raise ValueError(
                 f"{text!r} is not a command: use deploy, approve (the execution waiting at a gate goes on) "
@@ -147,7 +147,7 @@ class Settings(BaseSettings):
     @field_validator("approval", mode="before")
     @classmethod
     def _approval(cls, value: object) -> str:
-        text = text_of(value) or "none"
+        text = text_of(value) or str(cls.model_fields["approval"].default)
         if text not in {"none", "before-promote", "each-step"}:
             raise ValueError(f"{text!r} is not an option: use none, before-promote or each-step")
         return text
@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     @field_validator("on_approval_timeout", mode="before")
     @classmethod
     def _on_approval_timeout(cls, value: object) -> str:
-        text = text_of(value) or "rollback"
+        text = text_of(value) or str(cls.model_fields["on_approval_timeout"].default)
         if text not in {"rollback", "promote"}:
             raise ValueError(f"{text!r} is not an option: use rollback or promote")
         return text
