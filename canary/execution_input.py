@@ -287,6 +287,16 @@ class ApprovalSettings(_Doc):
         return steps if self.Mode == "each-step" else 1
 
 
+class NotifySettings(_Doc):
+    """SNS notifications: the state machine publishes when the deploy starts, waits at a gate, and
+    ends (docs/notifications.md). A publish that fails never fails the deploy. Absent: none."""
+
+    TopicArn: str = Field(
+        pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$",
+        description="ARN of a standard SNS topic (FIFO topics are not supported).",
+    )
+
+
 MAX_HISTORY_EVENTS = 25_000
 """Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
 
@@ -417,6 +427,7 @@ class ExecutionInput(_Doc):
         default=None, description="Absent: no smoke test; the canary joins at its first weight at once."
     )
     Approval: ApprovalSettings | None = Field(default=None, description="Absent: no approval gate.")
+    Notify: NotifySettings | None = Field(default=None, description="Absent: no notifications.")
     Names: DeployNames
 
     @model_validator(mode="after")

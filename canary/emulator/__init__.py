@@ -5,6 +5,6 @@ execution switched on and this project's extensions installed (see the sibling m
 service). Tests use it through the ``emulator`` fixture; people through ``python -m canary emulator``.
 """
 
-from canary.emulator.server import Emulator, EmulatorTimings
+from canary.emulator.server import Emulator, EmulatorTimings, Published
 
-__all__ = ["Emulator", "EmulatorTimings"]
+__all__ = ["Emulator", "EmulatorTimings", "Published"]

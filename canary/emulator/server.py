@@ -8,6 +8,7 @@ import socket
 import threading
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 ACCOUNT_ID = "123456789012"
 
@@ -54,6 +55,17 @@ def install_extensions() -> None:
 
         patches.install()
         _installed = True
+
+
+@dataclass(frozen=True)
+class Published:
+    """One SNS Publish as the topic received it (with MessageStructure json, ``message`` is the JSON)."""
+
+    message_id: str
+    message: str
+    subject: str | None
+    attributes: dict[str, Any] | None
+    group_id: str | None
 
 
 class Emulator:
@@ -103,6 +115,14 @@ class Emulator:
         from canary.emulator import patches
 
         patches.reset()
+
+    def published(self, topic_arn: str) -> list[Published]:
+        """What was published to an SNS topic of this emulator, in order (moto keeps every message)."""
+        from moto.sns import sns_backends
+
+        _, _, _, region, account, _ = topic_arn.split(":")
+        topic = sns_backends[account][region].topics.get(topic_arn)
+        return [Published(*sent) for sent in topic.sent_notifications] if topic else []
 
     def stop(self) -> None:
         """Stop serving."""

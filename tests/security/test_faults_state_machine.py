@@ -97,7 +97,7 @@ def test_throttling_beyond_the_retries_rolls_back_to_the_exact_original_config(d
     assert faults.DEFAULT_MESSAGE in str(outcome.cause), "the cause names the throttling"
     assert outcome.error != "Canary.RollbackFailed", outcome.cause
     assert delete.fired == OLD_GENERIC_ATTEMPTS
-    assert outcome.attempts("RollbackDeleteCanaryConfig") == [GENERIC] * OLD_GENERIC_ATTEMPTS + ["ok"]
+    assert outcome.attempts("DeleteCanaryConfig") == [GENERIC] * OLD_GENERIC_ATTEMPTS + ["ok"]
     assert "Cleanup left" not in str(outcome.cause)
     endpoint = deploys.wait_in_service()
     assert endpoint["EndpointStatus"] == "InService"

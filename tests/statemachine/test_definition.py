@@ -205,7 +205,7 @@ def test_every_task_uses_documented_aws_sdk_names_retries_throttling_and_project
         retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
         assert retried >= THROTTLING, name
         assert all(r.get("JitterStrategy") == "FULL" and r["BackoffRate"] >= 2 for r in state["Retry"]), name
-    assert services == {"sagemaker", "sagemakerruntime", "cloudwatch", "applicationautoscaling", "sfn"}
+    assert services == {"sagemaker", "sagemakerruntime", "cloudwatch", "applicationautoscaling", "sfn", "sns"}
 
 
 def test_policy_applied_after_promotion_is_named_as_the_seed_learned() -> None:

@@ -12,15 +12,16 @@ from tests.statemachine.conftest import DIMENSION, Deploys, Outcome
 
 pytestmark = pytest.mark.execution
 
-FIXED_TRANSITIONS = 22
+FIXED_TRANSITIONS = 23
 """States a canary deploy enters outside its loops: input check, start hold, seven reads, two checks,
-the model and canary config, the canary update, two alarms, the final config, the promotion and
-two deletes, Deployed."""
+the model and canary config, the canary update, two alarms, the final config, the promotion, two
+deletes and the cleanup's end (AfterCleanup), Deployed. Without a topic nothing is published, and no
+Notify state is entered on the way to Deployed."""
 
 STANDARD_DEPLOY_BUDGET = 166
 """Transitions of a standard deploy: one 20 % step, a 20-minute bake checked every 60 s, two endpoint
-updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 22 fixed + 21 checks x 3 (alarms,
-metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 165.
+updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 23 fixed + 21 checks x 3 (alarms,
+metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 166.
 At $0.025 per 1,000 transitions that is $0.004 a deploy."""
 
 
