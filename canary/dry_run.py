@@ -93,5 +93,9 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
             f"auto scaling after promotion: {scaling.MinCapacity}-{scaling.MaxCapacity} instances, "
             f"target {scaling.TargetValue:g} invocations per instance per minute"
         )
+    if document.Notify:
+        lines.append(
+            f"notifications: SNS topic {document.Notify.TopicArn} at the start, each gate and the end"
+        )
     lines.append("dry run: nothing was created or changed")
     return lines

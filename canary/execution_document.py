@@ -18,6 +18,7 @@ from canary.execution_input import (
     EndpointSettings,
     ErrorAlarmSettings,
     ExecutionInput,
+    NotifySettings,
     SmokeTestSettings,
     VariantSettings,
 )
@@ -118,5 +119,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
             TimeoutSeconds=settings.approval_timeout_minutes * 60,
             OnTimeout=settings.on_approval_timeout,
         ),
+        Notify=NotifySettings(TopicArn=settings.notify_topic_arn) if settings.notify_topic_arn else None,
         Names=names,
     )

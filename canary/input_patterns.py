@@ -18,6 +18,8 @@ IMAGE_URI = re.compile(
 )
 """``registry/repository[:tag][@sha256:digest]``: SageMaker pulls from ECR or a private registry."""
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+"""A standard SNS topic (a FIFO topic's name ends in .fifo; publishing to one needs a group id)."""
 STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")
 SFN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 """Step Functions state machine and execution names (restricted to what CloudWatch Logs accepts)."""
@@ -50,6 +52,11 @@ OPTIONAL_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "state_machine_role_arn": (
         ROLE_ARN,
         "is not an IAM role ARN: write arn:aws:iam::123456789012:role/NAME",
+    ),
+    "notify_topic_arn": (
+        SNS_TOPIC_ARN,
+        "is not the ARN of a standard SNS topic: write arn:aws:sns:REGION:ACCOUNT:TOPIC (FIFO topics are "
+        "not supported; or leave it empty for no notifications)",
     ),
     "execution_name": (
         SFN_NAME,

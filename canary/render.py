@@ -390,6 +390,8 @@ class Renderer:
             self._print(ev.timestamp, "info", fill(expected[1], self._params, {}))
             return
         text = f"{self._state}: {error}" + (f": {cause}" if cause else "")
+        if key == ("sns", "publish"):
+            text = fill("notification to {TopicArn} not sent (the deploy goes on): ", self._params, {}) + text
         self._print(ev.timestamp, "warn", text)
 
     def _on_TaskFailed(self, ev: HistoryEvent) -> None:

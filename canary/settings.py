@@ -132,6 +132,7 @@ class Settings(BaseSettings):
     on_approval_timeout: Literal["rollback", "promote"] = Field(
         default="rollback", alias=_alias("on-approval-timeout")
     )
+    notify_topic_arn: str | None = Field(default=None, alias=_alias("notify-topic-arn"))
 
     @field_validator("command", mode="before")
     @classmethod
@@ -407,6 +408,12 @@ class Settings(BaseSettings):
                 f"state-machine-arn: the state machine is in {self.state_machine_arn.split(':')[3]} but "
                 f"aws-region is {self.aws_region}: it must run in the endpoint's region; use a state machine "
                 "there or set aws-region"
+            )
+        topic_region = self.notify_topic_arn.split(":")[3] if self.notify_topic_arn else self.aws_region
+        if topic_region != self.aws_region:
+            raise ValueError(
+                f"notify-topic-arn: the topic is in {topic_region} but the deploy runs in {self.aws_region}: "
+                "the state machine publishes in its own region; use a topic there"
             )
         return self
 

@@ -160,6 +160,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "describeEndpoint"): describe_endpoint,
     ("sagemakerruntime", "invokeEndpoint"): _quiet,  # the SmokeTest state's verdict is the line
     ("sfn", "sendTaskHeartbeat"): lambda _, result: ("ok", gate_answered(result)),
+    ("sns", "publish"): _simple("notified {TopicArn}: {Subject}"),
     ("sagemaker", "describeEndpointConfig"): _quiet,
     ("sagemaker", "describeModel"): _quiet,
     ("sagemaker", "listTags"): _quiet,

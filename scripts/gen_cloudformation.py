@@ -58,6 +58,8 @@ def _bind(resource: str, sid: str) -> Any:
     """One ARN pattern of a policy, bound to the stack and narrowed where the name is known."""
     if resource == "*":
         return resource
+    if resource == "arn:aws:sns:*:*:*":  # notify-topic-arn: any topic of the stack's account and region
+        return _sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*")
     match = _ARN.match(resource)
     if match is None:
         raise ValueError(f"{sid}: no binding rule for resource {resource}")
