@@ -223,7 +223,7 @@ def _observed(recorder: Proxy) -> set[str]:
 
 def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Proxy, aws: Any) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
-    # A gate after each of two bakes: a second job approves the first, and aborts at the second.
+    # A gate after each of two bakes: an answering job approves the first gate, another aborts at the second.
     first = runner.start(base_inputs(canary_weights="10,50", approval="each-step"))
     gate = _wait_for_gate(aws)
     approved = runner.run(_answer("approve"), {"GITHUB_ACTOR": "alice", "GITHUB_RUN_ID": "11"})
