@@ -168,17 +168,24 @@ def test_this_action_gets_only_declared_inputs_and_every_required_one() -> None:
 
 
 def test_every_deploying_job_has_a_concurrency_group_that_never_cancels_a_deploy() -> None:
-    deploying = 0
+    deploying = answering = 0
     for path in EXAMPLES:
         for name, job in _yaml(path)["jobs"].items():
             steps = [s for s in job.get("steps", []) if str(s.get("uses", "")).startswith(THIS_ACTION)]
             if not steps or all(str(s.get("with", {}).get("dry-run")) == "true" for s in steps):
+                continue
+            if all(str(s.get("with", {}).get("command", "deploy")) != "deploy" for s in steps):
+                # It answers a deploy that holds the endpoint's group: in it, it would wait for that deploy.
+                group = str((job.get("concurrency") or {}).get("group", ""))
+                assert "sagemaker-endpoint-" not in group, f"{path.name}: job {name} answers a deploy"
+                answering += 1
                 continue
             deploying += 1
             concurrency = job.get("concurrency") or {}
             assert "sagemaker-endpoint-" in str(concurrency.get("group")), f"{path.name}: job {name}"
             assert concurrency.get("cancel-in-progress") is False, f"{path.name}: job {name}"
     assert deploying >= 4
+    assert answering >= 2, "approval-gate.yml and abort-deploy.yml answer deploys"
 
 
 def test_examples_pass_zizmor() -> None:

@@ -9,7 +9,8 @@
   (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html).
 - CI role (iam/ci-role-policy.json): the actions are what the action was *seen* calling through the
   recording proxy over deploys that take every path that calls AWS (create the machine, update it,
-  start, follow, stop on cancel), and every allowed action is one the code calls.
+  start, follow, stop on cancel) and over the jobs that answer them (``command: approve`` at a gate,
+  ``abort`` at a gate and during a bake), and every allowed action is one the code calls.
 - No wildcard actions; ``Resource: "*"`` only for actions without resource-level permissions
   (Service Authorization Reference: CloudWatch DescribeAlarms and GetMetricData, Application Auto Scaling,
   Step Functions ListStateMachines); SageMaker actions scoped to endpoint/, endpoint-config/, model/.
@@ -29,6 +30,7 @@ import botocore.session
 import pytest
 import yaml
 
+from canary.gates import waiting_token
 from tests.action.conftest import Runner, base_inputs, make_endpoint, wait_for
 from tests.proxy import Proxy
 
@@ -74,9 +76,13 @@ ANSWER_ACTIONS = {
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:SetAlarmState",
 }
-"""What ``command: approve|abort`` calls too (canary/gates.py, tests/statemachine/test_gates.py)."""
+"""What ``command: approve|abort`` calls (canary/gates.py): at a gate, and during a bake."""
 OTHER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:2.0"
-TARGET_PREFIX = {"AWSStepFunctions": "states", "SageMaker": "sagemaker"}
+TARGET_PREFIX = {
+    "AWSStepFunctions": "states",
+    "SageMaker": "sagemaker",
+    "GraniteServiceVersion20100801": "cloudwatch",  # CloudWatch's JSON protocol target
+}
 """X-Amz-Target prefix seen by the proxy → IAM service prefix."""
 ACTION_MODULES = [p for p in (ROOT / "canary").glob("*.py") if p.name != "demo.py"]
 """The action's code (the emulator and the local demo are not part of what runs in a user's job)."""
@@ -217,17 +223,33 @@ def _observed(recorder: Proxy) -> set[str]:
 
 def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Proxy, aws: Any) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
-    first = runner.run(base_inputs(wait_minutes="0.02"), timeout=180)
-    assert first.returncode == 0, first.stdout + first.stderr
-    # The deployed definition drifts (an older action version): the next run updates it, and is cancelled.
+    # A gate after each of two bakes: an answering job approves the first gate, another aborts at the second.
+    first = runner.start(base_inputs(canary_weights="10,50", approval="each-step"))
+    gate = _wait_for_gate(aws)
+    approved = runner.run(_answer("approve"), {"GITHUB_ACTOR": "alice", "GITHUB_RUN_ID": "11"})
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    _wait_for_gate(aws, after=gate)
+    aborted = runner.run(_answer("abort"), {"GITHUB_ACTOR": "alice", "GITHUB_RUN_ID": "12"})
+    assert aborted.returncode == 0, aborted.stdout + aborted.stderr
+    rolled_back = first.wait(120)
+    assert rolled_back.outputs["outcome"] == "rolled-back", rolled_back.stdout + rolled_back.stderr
+    assert "Canary.Aborted" in rolled_back.stdout
+    # The deployed definition drifts (an older action version): the next run updates it. During its
+    # bake a second job aborts it, which sets its abort alarm; the bake would see it at its next check,
+    # a minute away, but the job is cancelled first and stops the execution.
     sfn = aws("stepfunctions")
     (machine,) = sfn.list_state_machines()["stateMachines"]
     _drift(sfn, machine["stateMachineArn"])
     second = runner.start(
-        base_inputs(wait_minutes="1", on_cancel="stop", image_uri=OTHER_IMAGE),
+        base_inputs(wait_minutes="1", alarm_check_seconds="60", on_cancel="stop", image_uri=OTHER_IMAGE),
         {"GITHUB_RUN_ID": "2"},
     )
-    wait_for(lambda: _bake_started(aws), 90)
+    wait_for(lambda: _baking(aws), 90)
+    alarmed = runner.run(_answer("abort"), {"GITHUB_ACTOR": "bob", "GITHUB_RUN_ID": "13"})
+    assert alarmed.returncode == 0, alarmed.stdout + alarmed.stderr
+    (alarm,) = re.findall(r"set alarm (\S+-abort) to ALARM", alarmed.stdout)
+    (state,) = aws("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+    assert state["StateValue"] == "ALARM"
     second.signal(signal.SIGINT)
     cancelled = second.wait(30)
     assert cancelled.outputs["status"] == "ABORTED", cancelled.stdout + cancelled.stderr
@@ -236,21 +258,58 @@ def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder
     policy = _policy_actions(_load(CI_POLICY))
     assert "states:UpdateStateMachine" in observed
     assert "states:StopExecution" in observed
-    assert observed | {"iam:PassRole"} | ANSWER_ACTIONS == policy, (
-        "allowed = seen, plus PassRole for the machine's role and what approve/abort call"
-    )
+    assert observed >= ANSWER_ACTIONS, "approve, abort at a gate and abort during a bake were seen"
+    assert observed | {"iam:PassRole"} == policy, "allowed = seen, plus PassRole for the machine's role"
     assert policy - {"iam:PassRole"} <= _code_operations(), "nothing allowed that the code never calls"
+
+
+def _answer(command: str) -> dict[str, str]:
+    """Inputs of a job that answers the deploy of churn-model (no image or role: not a deploy)."""
+    return {"command": command, "endpoint_name": "churn-model"}
+
+
+def _running(aws: Any) -> str | None:
+    """ARN of the one running execution, if any."""
+    sfn = aws("stepfunctions")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        arn = machine["stateMachineArn"]
+        for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            return str(execution["executionArn"])
+    return None
+
+
+def _wait_for_gate(aws: Any, after: str | None = None) -> str:
+    """Wait until the running execution waits at a gate other than ``after``; returns its token."""
+    tokens: list[str] = []
+
+    def waiting() -> bool:
+        arn = _running(aws)
+        token = waiting_token(aws("stepfunctions"), arn, settle_seconds=0) if arn else None
+        if token is None or token == after:
+            return False
+        tokens.append(token)
+        return True
+
+    wait_for(waiting, 90)
+    return tokens[-1]
+
+
+def _baking(aws: Any) -> bool:
+    """The running execution waits in a bake, its first alarm check done."""
+    arn = _running(aws)
+    if arn is None:
+        return False
+    history = aws("stepfunctions").get_execution_history(executionArn=arn, reverseOrder=True, maxResults=1)
+    newest = history["events"][0] if history["events"] else {}
+    return bool(
+        newest.get("type") == "WaitStateEntered" and newest["stateEnteredEventDetails"]["name"] == "Bake"
+    )
 
 
 def _drift(sfn: Any, arn: str) -> None:
     definition = json.loads(DEFINITION.read_text())
     definition["Comment"] = "an older version of the bundled definition"
     sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(definition))
-
-
-def _bake_started(aws: Any) -> bool:
-    endpoint = aws("sagemaker").describe_endpoint(EndpointName="churn-model")
-    return endpoint["EndpointStatus"] == "InService" and len(endpoint["ProductionVariants"]) == 2
 
 
 # -- the CloudFormation template ---------------------------------------------------------------------
