@@ -47,6 +47,7 @@ IAM_PREFIX = {
     "cloudwatch": "cloudwatch",
     "applicationautoscaling": "application-autoscaling",
     "sfn": "states",
+    "sns": "sns",  # notify-topic-arn: sns:Publish on the topic (docs/notifications.md)
 }
 """aws-sdk service name in a Task Resource → IAM service prefix."""
 REQUIRED_FOR = {
