@@ -130,12 +130,12 @@ def sfn_timestamp(value: datetime.datetime | datetime.date) -> str:
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
-def boto_cased(boto_service: str, api_action: str, parameters: dict[str, Any]) -> None:
-    """Rename top-level Arguments to the API's member names, in place.
+@functools.cache
+def _input_members(boto_service: str, api_action: str) -> dict[str, str]:
+    """The operation's input member names by their lower-case spelling (none for an unknown action).
 
-    "Parameters in Step Functions are expressed in PascalCase, even if the native service API is in
-    camelCase" (supported-services-awssdk.html: ``sfn:sendTaskHeartbeat`` takes ``TaskToken``); moto
-    passed them to botocore as written, which refused ``TaskToken`` for ``taskToken``.
+    Loaded once per operation: a botocore session reads and parses the service's JSON model, which
+    for SageMaker takes tens of milliseconds, and every aws-sdk task of every execution asks.
     """
     import botocore.session
     from botocore import xform_name
@@ -143,9 +143,17 @@ def boto_cased(boto_service: str, api_action: str, parameters: dict[str, Any]) -
     model = botocore.session.get_session().get_service_model(boto_service)
     operation = next((op for op in model.operation_names if xform_name(op) == api_action), None)
     shape = None if operation is None else model.operation_model(operation).input_shape
-    if shape is None:
-        return
-    members = {name.lower(): name for name in shape.members}
+    return {} if shape is None else {name.lower(): name for name in shape.members}
+
+
+def boto_cased(boto_service: str, api_action: str, parameters: dict[str, Any]) -> None:
+    """Rename top-level Arguments to the API's member names, in place.
+
+    "Parameters in Step Functions are expressed in PascalCase, even if the native service API is in
+    camelCase" (supported-services-awssdk.html: ``sfn:sendTaskHeartbeat`` takes ``TaskToken``); moto
+    passed them to botocore as written, which refused ``TaskToken`` for ``taskToken``.
+    """
+    members = _input_members(boto_service, api_action)
     for key in list(parameters):
         member = members.get(key.lower())
         if member is not None and member != key:
@@ -178,6 +186,20 @@ def _install_aws_sdk_task_fixes() -> None:
     service_cls = state_task_service.StateTaskService
     service_cls._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.update(_SDK_TO_BOTO_SERVICE)
     state_task_service_aws_sdk._SERVICE_ERROR_NAMES.update(_SERVICE_ERROR_NAMES)
+
+    # One client per service and region for every task of every execution: moto built a new boto3
+    # client for each call (tens of milliseconds of CPU each). Its credentials are always moto's own.
+    make_client = state_task_service_aws_sdk.boto_client_for
+    clients: dict[tuple[str, str], Any] = {}
+    clients_lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with clients_lock:
+            if (region, service) not in clients:
+                clients[(region, service)] = make_client(region, service, state_credentials)
+            return clients[(region, service)]
+
+    state_task_service_aws_sdk.boto_client_for = boto_client_for
 
     sdk_cls = state_task_service_aws_sdk.StateTaskServiceAwsSdk
     original_from_error = sdk_cls._from_error

@@ -215,7 +215,7 @@ class Deploys:
         while time.monotonic() < deadline:
             if self.outcome(arn).entered().count(state) >= occurrence:
                 return
-            time.sleep(0.05)
+            time.sleep(0.1)
         raise AssertionError(f"{state} not entered {occurrence} time(s) within {timeout} s")
 
     def finish(self, arn: str, timeout: float = 30) -> Outcome:
