@@ -42,6 +42,8 @@ ALARM = "demo-churn-p99-latency"
 BASELINE_5XX = 0.001
 """Share of the current variant's invocations answered 5xx in the demo."""
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn-model"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:churn-model-deploys"
+"""The demo's notify-topic-arn: what the state machine publishes there is shown after each run."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ COMMON_INPUTS = {
     "endpoint-timeout-minutes": "2",
     "state-machine-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-canary-state-machine",
     "timeout-minutes": "5",
+    "notify-topic-arn": TOPIC,
 }
 
 
@@ -166,7 +169,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
     import boto3
 
     from canary.action import main
-    from canary.emulator import Emulator, EmulatorTimings
+    from canary.emulator import Emulator, EmulatorTimings, Published
     from canary.emulator.traffic import TrafficFeed, VariantTraffic
 
     stream = out or sys.stdout
@@ -189,6 +192,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
     }
     expected = {0: 0, 1: 0, 2: 1, 3: 1}
     failures = 0
+    notified: list[Published] = []
     try:
         with environment(aws_env), tempfile.TemporaryDirectory(prefix="canary-demo-") as tmp:
             cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=emulator.url)
@@ -206,6 +210,9 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 EvaluationPeriods=3,
                 Threshold=1_000_000,
                 ComparisonOperator="GreaterThanThreshold",
+            )
+            boto3.client("sns", region_name=REGION, endpoint_url=emulator.url).create_topic(
+                Name=TOPIC.rsplit(":", 1)[1]
             )
             for index, scenario in enumerate(SCENARIOS):
                 folder = Path(tmp) / f"run{index + 1}"
@@ -247,6 +254,10 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                     trip.join(timeout=5)
                 stream.write(f"\n  exit status {status} after {time.monotonic() - started:.1f} s\n")
                 _show_outputs(stream, output_file, summary_file)
+                published = emulator.published(TOPIC)[len(notified) :]
+                notified += published
+                stream.write("\n  notifications (notify-topic-arn):\n")
+                stream.writelines(f"    SNS: {message.subject}\n" for message in published)
                 stream.flush()
                 if status != expected[index]:
                     failures += 1

@@ -50,16 +50,20 @@ def emulator(_emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emu
 
 @pytest.fixture
 def aws(emulator: Emulator) -> Any:
-    """``aws("sagemaker")`` → a boto3 client for that service talking HTTP to the emulator."""
+    """``aws("sagemaker")`` → a boto3 client for that service talking HTTP to the emulator (one per
+    service and region for the test: building a client costs tens of milliseconds of CPU)."""
+    clients: dict[tuple[str, str], Any] = {}
 
     def client(service: str, region: str = REGION) -> Any:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=emulator.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        if (service, region) not in clients:
+            clients[(service, region)] = boto3.client(
+                service,
+                region_name=region,
+                endpoint_url=emulator.url,
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+            )
+        return clients[(service, region)]
 
     return client
 

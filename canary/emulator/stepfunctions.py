@@ -619,8 +619,53 @@ def _install_choice_state_assign() -> None:
     StateChoice._eval_state_output = _eval_state_output
 
 
+_PARSE_TREES_KEPT = 8
+
+
+def _install_parse_once() -> None:
+    """Each definition is lexed and parsed once per process, not at every create, update, static
+    analysis and execution: ANTLR in Python took seconds of CPU for this project's definition each
+    time, about a quarter of a test run. The evaluation components are still built afresh from the
+    parse tree (which nothing changes) for every call, so executions share no state."""
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+
+    AmazonStateLanguageParser = asl_parser.AmazonStateLanguageParser
+    ASLParserException = asl_parser.ASLParserException
+    SyntaxErrorListener = asl_parser.SyntaxErrorListener
+    ASLLexer, ASLParser = asl_parser.ASLLexer, asl_parser.ASLParser
+    CommonTokenStream, InputStream = asl_parser.CommonTokenStream, asl_parser.InputStream
+    Preprocessor = asl_parser.Preprocessor
+
+    trees: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def tree_of(definition: str) -> Any:
+        with lock:
+            if definition in trees:
+                return trees[definition]
+        listener = SyntaxErrorListener()
+        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+        parser.removeErrorListeners()
+        parser.addErrorListener(listener)
+        tree = parser.state_machine()
+        if listener.errors:
+            raise ASLParserException(errors=listener.errors)
+        with lock:
+            if len(trees) >= _PARSE_TREES_KEPT:
+                trees.pop(next(iter(trees)))
+            trees[definition] = tree
+        return tree
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        tree = tree_of(definition)
+        return Preprocessor().visit(tree), tree
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)
+
+
 def install() -> None:
     """Patch moto's stepfunctions backend and responses (called once per process)."""
+    _install_parse_once()
     _install_aws_sdk_task_fixes()
     _install_history_paging()
     _install_execution_fixes()
