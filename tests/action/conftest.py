@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -154,6 +156,33 @@ class Runner:
     ) -> ActionRun:
         """Run the action to its end."""
         return self.start(inputs, extra, workspace).wait(timeout)
+
+    def run_here(self, inputs: Mapping[str, str], extra: Mapping[str, str] | None = None) -> ActionRun:
+        """Run the action in this process: what ``entrypoint.py`` does (``main()`` with the container's
+        environment as ``os.environ``), without starting an interpreter. For the many runs that end
+        at the input check; every run that deploys goes through :meth:`run`."""
+        from canary.action import main
+
+        env = self.env(inputs, extra)
+        saved = dict(os.environ)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        started = time.monotonic()
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            with contextlib.redirect_stderr(stderr):
+                returncode = main(out=stdout, env=env)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        return ActionRun(
+            returncode=returncode,
+            stdout=stdout.getvalue(),
+            stderr=stderr.getvalue(),
+            outputs=parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text()),
+            summary=Path(env["GITHUB_STEP_SUMMARY"]).read_text(),
+            seconds=time.monotonic() - started,
+        )
 
 
 @dataclass

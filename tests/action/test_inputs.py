@@ -2,8 +2,10 @@
 
 docs/design.md, "Guarantees": invalid input or configuration exits 2 and nothing at all is created or
 changed in AWS.
-Every case runs ``entrypoint.py`` as the runner does; the recording proxy in front of the emulator
-counts the AWS calls the action made.
+The table's cases run the action's ``main`` in the test's process with the container's environment
+(what ``entrypoint.py`` does, without an interpreter's start-up per case); the others run
+``entrypoint.py`` as the runner does. The recording proxy in front of the emulator counts the AWS
+calls the action made.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ MALFORMED: list[tuple[str, dict[str, str], str]] = [
 def test_malformed_input_exits_2_naming_the_input_without_any_aws_call(
     runner: Runner, recorder: Recorder, inputs: dict[str, str], name: str
 ) -> None:
-    result = runner.run(base_inputs(**inputs))
+    result = runner.run_here(base_inputs(**inputs))
     assert result.returncode == 2, result.stdout + result.stderr
     errors = result.log.named("error")
     assert len(errors) == 1, result.stdout
