@@ -86,11 +86,17 @@ def _with_exception_suffix(name: str) -> str:
 
 
 @functools.cache
-def _modeled_errors(boto_service: str) -> dict[str, str]:
-    """Error code → shape name for every error the service's API model declares."""
+def _service_model(boto_service: str) -> Any:
+    """botocore's model of a service, read once per process (SageMaker's is megabytes of JSON)."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model(boto_service)
+    return botocore.session.get_session().get_service_model(boto_service)
+
+
+@functools.cache
+def _modeled_errors(boto_service: str) -> dict[str, str]:
+    """Error code → shape name for every error the service's API model declares."""
+    model = _service_model(boto_service)
     errors: dict[str, str] = {}
     for shape in model.error_shapes:
         errors[shape.name] = shape.name
@@ -134,13 +140,11 @@ def sfn_timestamp(value: datetime.datetime | datetime.date) -> str:
 def _input_members(boto_service: str, api_action: str) -> dict[str, str]:
     """The operation's input member names by their lower-case spelling (none for an unknown action).
 
-    Loaded once per operation: a botocore session reads and parses the service's JSON model, which
-    for SageMaker takes tens of milliseconds, and every aws-sdk task of every execution asks.
+    Computed once per operation (every aws-sdk task of every execution asks).
     """
-    import botocore.session
     from botocore import xform_name
 
-    model = botocore.session.get_session().get_service_model(boto_service)
+    model = _service_model(boto_service)
     operation = next((op for op in model.operation_names if xform_name(op) == api_action), None)
     shape = None if operation is None else model.operation_model(operation).input_shape
     return {} if shape is None else {name.lower(): name for name in shape.members}
@@ -661,6 +665,23 @@ def _install_parse_once() -> None:
         return Preprocessor().visit(tree), tree
 
     AmazonStateLanguageParser.parse = staticmethod(parse)
+
+    # Creating or updating a state machine validates its definition by building the components too;
+    # a definition that was valid once is valid again (every test creates the machine anew).
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    validate = StepFunctionsParserBackend._validate_definition
+    valid: set[str] = set()
+
+    def _validate_definition(definition: str) -> None:
+        if definition not in valid:
+            validate(definition=definition)
+            with lock:
+                if len(valid) >= _PARSE_TREES_KEPT:
+                    valid.clear()
+                valid.add(definition)
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(_validate_definition)
 
 
 def install() -> None:

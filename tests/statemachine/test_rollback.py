@@ -79,7 +79,10 @@ def test_alarm_in_the_last_interval_is_caught_by_the_check_at_the_end_of_the_bak
     outcome = deploys.finish(arn)
     assert outcome.error == "Canary.RolledBack"
     assert outcome.cause is not None
-    assert "2 s into the 20% bake" in outcome.cause
+    assert f"Alarm {alarm} in ALARM" in outcome.cause
+    assert "s into the 20% bake" in outcome.cause
+    # The check at 0 s, then the one at the end of the 2 s bake caught it: no third interval.
+    assert outcome.entered().count("CheckAlarms") == 2
     _assert_rolled_back(deploys, outcome, document, original)
 
 
