@@ -70,7 +70,7 @@ def _answer(args: argparse.Namespace) -> int:
     from canary.settings import settings_from_inputs
 
     inputs = {"command": args.command, "endpoint-name": args.endpoint_name}
-    for name in ("aws-region", "state-machine-name", "state-machine-arn"):
+    for name in ("aws-region", "state-machine-name", "state-machine-arn", "execution-name"):
         value = getattr(args, name.replace("-", "_"))
         if value is not None:
             inputs[name] = value
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         answer.add_argument("--aws-region", metavar="REGION", help="default: AWS_REGION")
         answer.add_argument("--state-machine-name", metavar="NAME")
         answer.add_argument("--state-machine-arn", metavar="ARN")
+        answer.add_argument(
+            "--execution-name", metavar="NAME", help="only the deploy of this execution name (default: any)"
+        )
         answer.set_defaults(func=_answer)
     follow = sub.add_parser("follow", help="stream an execution's history; exits with its outcome")
     follow.add_argument("execution_arn", metavar="EXECUTION_ARN")

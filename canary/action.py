@@ -259,6 +259,7 @@ class Action:
             command=command,
             answer=answer,
             say=self.runner.line,
+            execution_name=settings.execution_name,
         )
         self.report.execution_arn = arn
         self.report.status = "RUNNING"

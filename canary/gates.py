@@ -136,12 +136,23 @@ def answer_gate(
     command: Command,
     answer: Answer,
     say: Say,
+    execution_name: str | None = None,
 ) -> str:
-    """Approve or abort the deploy of ``endpoint``; returns the execution's ARN.
+    """Approve or abort the deploy of ``endpoint`` (only the execution named ``execution_name``, when
+    given); returns the execution's ARN.
 
     Raises :class:`NothingWaitingError` when no deploy of it runs, or (``approve``) none waits at a gate.
     """
     running = running_executions(sfn, machine_arn, endpoint) if machine_arn else []
+    if execution_name is not None:
+        others = [execution.name for execution in running if execution.name != execution_name]
+        running = [execution for execution in running if execution.name == execution_name]
+        if not running:
+            raise NothingWaitingError(
+                f"no deploy of endpoint {endpoint} named {execution_name} is running"
+                + (f" (running: {', '.join(others)})" if others else "")
+                + f": nothing to {command}"
+            )
     if not running:
         raise NothingWaitingError(
             f"no deploy of endpoint {endpoint} is running (state machine {machine_arn or 'not found'}): "

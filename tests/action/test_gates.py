@@ -98,6 +98,17 @@ def test_the_cli_answers_like_the_action(runner: Runner, aws: Any, emulator: Any
     assert "no deploy of endpoint churn-model is running" in nothing.stdout + nothing.stderr
     deploy = runner.start(base_inputs(approval="before-promote"))
     wait_for(lambda: _at_gate(aws), 90)
-    answered = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    sfn = aws("stepfunctions")
+    (machine,) = sfn.list_state_machines()["stateMachines"]
+    (waiting,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
+        "executions"
+    ]
+    # --execution-name answers only that deploy: another name finds nothing, and says what runs.
+    other = [*command, "--execution-name", "churn-model-of-another-run"]
+    missed = subprocess.run(other, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert missed.returncode == 2, missed.stdout + missed.stderr
+    assert f"named churn-model-of-another-run is running (running: {waiting['name']})" in missed.stdout
+    mine = [*command, "--execution-name", waiting["name"]]
+    answered = subprocess.run(mine, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert answered.returncode == 0, answered.stdout + answered.stderr
     assert deploy.wait().outputs["outcome"] == "deployed"
