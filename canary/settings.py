@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -64,6 +64,18 @@ def _validator(parse: Callable[[object], object]) -> Any:
         return parsed
 
     return classmethod(validate)
+
+
+CHOICES: dict[str, str] = {
+    "command": "is not a command: use deploy, approve (the execution waiting at a gate goes on) "
+    "or abort (it rolls back)",
+    "approval": "is not an option: use none, before-promote or each-step",
+    "on_approval_timeout": "is not an option: use rollback or promote",
+    "on_cancel": "is not an option: use detach or stop",
+    "on_low_traffic": "is not an option: use fail (roll back), extend (bake again, up to max-extensions "
+    "times) or promote",
+}
+"""Inputs (by field) that take one of their ``Literal`` type's values: what a wrong one is told."""
 
 
 class Settings(BaseSettings):
@@ -134,31 +146,14 @@ class Settings(BaseSettings):
     )
     notify_topic_arn: str | None = Field(default=None, alias=_alias("notify-topic-arn"))
 
-    @field_validator("command", mode="before")
+    @field_validator(*CHOICES, mode="before")
     @classmethod
-    def _command(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["command"].default)
-        if text not in {"deploy", "approve", "abort"}:
-            raise ValueError(
-                f"{text!r} is not a command: use deploy, approve (the execution waiting at a gate goes on) "
-                "or abort (it rolls back)"
-            )
-        return text
-
-    @field_validator("approval", mode="before")
-    @classmethod
-    def _approval(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["approval"].default)
-        if text not in {"none", "before-promote", "each-step"}:
-            raise ValueError(f"{text!r} is not an option: use none, before-promote or each-step")
-        return text
-
-    @field_validator("on_approval_timeout", mode="before")
-    @classmethod
-    def _on_approval_timeout(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["on_approval_timeout"].default)
-        if text not in {"rollback", "promote"}:
-            raise ValueError(f"{text!r} is not an option: use rollback or promote")
+    def _choice(cls, value: object, info: ValidationInfo) -> str:
+        """One of the field's ``Literal`` values; empty is the field's default."""
+        field = cls.model_fields[str(info.field_name)]
+        text = text_of(value) or str(field.default)
+        if text not in get_args(field.annotation):
+            raise ValueError(f"{text!r} {CHOICES[str(info.field_name)]}")
         return text
 
     _approval_timeout = field_validator("approval_timeout_minutes", mode="before")(
@@ -234,25 +229,6 @@ class Settings(BaseSettings):
         if not SFN_NAME.match(text):
             raise ValueError(
                 f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
-            )
-        return text
-
-    @field_validator("on_cancel", mode="before")
-    @classmethod
-    def _on_cancel(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["on_cancel"].default)
-        if text not in {"detach", "stop"}:
-            raise ValueError(f"{text!r} is not an option: use detach or stop")
-        return text
-
-    @field_validator("on_low_traffic", mode="before")
-    @classmethod
-    def _on_low_traffic(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["on_low_traffic"].default)
-        if text not in {"fail", "extend", "promote"}:
-            raise ValueError(
-                f"{text!r} is not an option: use fail (roll back), extend (bake again, up to "
-                "max-extensions times) or promote"
             )
         return text
 
