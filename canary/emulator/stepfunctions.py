@@ -634,35 +634,21 @@ def _install_parse_once() -> None:
     from moto.stepfunctions.parser.asl.parse import asl_parser
 
     AmazonStateLanguageParser = asl_parser.AmazonStateLanguageParser
-    ASLParserException = asl_parser.ASLParserException
-    SyntaxErrorListener = asl_parser.SyntaxErrorListener
-    ASLLexer, ASLParser = asl_parser.ASLLexer, asl_parser.ASLParser
-    CommonTokenStream, InputStream = asl_parser.CommonTokenStream, asl_parser.InputStream
-    Preprocessor = asl_parser.Preprocessor
-
+    parse_afresh = AmazonStateLanguageParser.parse
     trees: dict[str, Any] = {}
     lock = threading.Lock()
 
-    def tree_of(definition: str) -> Any:
+    def parse(definition: str) -> tuple[Any, Any]:
         with lock:
-            if definition in trees:
-                return trees[definition]
-        listener = SyntaxErrorListener()
-        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
-        parser.removeErrorListeners()
-        parser.addErrorListener(listener)
-        tree = parser.state_machine()
-        if listener.errors:
-            raise ASLParserException(errors=listener.errors)
+            tree = trees.get(definition)
+        if tree is not None:
+            return asl_parser.Preprocessor().visit(tree), tree
+        program, tree = parse_afresh(definition)  # syntax errors raise as moto raises them
         with lock:
             if len(trees) >= _PARSE_TREES_KEPT:
                 trees.pop(next(iter(trees)))
             trees[definition] = tree
-        return tree
-
-    def parse(definition: str) -> tuple[Any, Any]:
-        tree = tree_of(definition)
-        return Preprocessor().visit(tree), tree
+        return program, tree
 
     AmazonStateLanguageParser.parse = staticmethod(parse)
 
