@@ -33,6 +33,7 @@ from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.task_lines import (
     EXPECTED_FAILURES,
+    HARMLESS_FAILURES,
     TASK_LINES,
     UPDATE_CALLS,
     api_call,
@@ -390,8 +391,8 @@ class Renderer:
             self._print(ev.timestamp, "info", fill(expected[1], self._params, {}))
             return
         text = f"{self._state}: {error}" + (f": {cause}" if cause else "")
-        if key == ("sns", "publish"):
-            text = fill("notification to {TopicArn} not sent (the deploy goes on): ", self._params, {}) + text
+        if key in HARMLESS_FAILURES:
+            text = fill(HARMLESS_FAILURES[key], self._params, {}) + text
         self._print(ev.timestamp, "warn", text)
 
     def _on_TaskFailed(self, ev: HistoryEvent) -> None:

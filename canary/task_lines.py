@@ -207,6 +207,13 @@ EXPECTED_FAILURES: Mapping[tuple[str, str], tuple[str, str]] = {
 }
 """Failed tasks shown as info lines (canary/statemachine.asl.yaml catches each of them)."""
 
+HARMLESS_FAILURES: Mapping[tuple[str, str], str] = {
+    # (service, API call) → what the warning of its failure starts with: failures the state machine
+    # catches and goes on past, still worth a warning
+    ("sns", "publish"): "notification to {TopicArn} not sent (the deploy goes on): ",
+}
+"""Failed tasks whose warning says that the deploy is not affected."""
+
 UPDATE_CALLS = frozenset({"createEndpoint", "updateEndpoint", "updateEndpointWeightsAndCapacities"})
 
 
