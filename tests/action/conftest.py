@@ -32,6 +32,8 @@ ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution"
 SFN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/canary-state-machine"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:1.0"
+OTHER_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:2.0"
+"""A second artifact: a deploy of another image than :data:`IMAGE`."""
 READ_PREFIXES = ("Describe", "List", "Get")
 
 
@@ -175,14 +177,7 @@ class Runner:
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        return ActionRun(
-            returncode=returncode,
-            stdout=stdout.getvalue(),
-            stderr=stderr.getvalue(),
-            outputs=parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text()),
-            summary=Path(env["GITHUB_STEP_SUMMARY"]).read_text(),
-            seconds=time.monotonic() - started,
-        )
+        return finished(env, returncode, stdout.getvalue(), stderr.getvalue(), started)
 
 
 @dataclass
@@ -206,14 +201,19 @@ class Started:
             self.process.kill()
             stdout, stderr = self.process.communicate()
             pytest.fail(f"the action did not finish in {timeout}s:\n{stdout}\n{stderr}")
-        return ActionRun(
-            returncode=self.process.returncode,
-            stdout=stdout,
-            stderr=stderr,
-            outputs=parse_output_file(Path(self.env["GITHUB_OUTPUT"]).read_text()),
-            summary=Path(self.env["GITHUB_STEP_SUMMARY"]).read_text(),
-            seconds=time.monotonic() - self.started,
-        )
+        return finished(self.env, self.process.returncode, stdout, stderr, self.started)
+
+
+def finished(env: Mapping[str, str], returncode: int, stdout: str, stderr: str, started: float) -> ActionRun:
+    """A run that ended: its exit status and log, and the outputs and summary it wrote."""
+    return ActionRun(
+        returncode=returncode,
+        stdout=stdout,
+        stderr=stderr,
+        outputs=parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text()),
+        summary=Path(env["GITHUB_STEP_SUMMARY"]).read_text(),
+        seconds=time.monotonic() - started,
+    )
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from canary.race import START_HOLD_ENV, START_HOLD_SECONDS
 from canary.settings import Settings, settings_from_inputs
 from canary.statemachine import ensure_state_machine
 from tests.action.conftest import (
-    ACCOUNT,
+    OTHER_IMAGE,
     REGION,
     SFN_ROLE,
     Runner,
@@ -29,8 +29,6 @@ from tests.action.conftest import (
     make_endpoint,
     wait_for,
 )
-
-OTHER_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:2.0"
 
 
 def _executions(aws: Any) -> list[dict[str, Any]]:

@@ -18,11 +18,17 @@ import pytest
 
 from canary.statemachine import load_definition
 from canary.waits import assigned_variables, definition_states, jsonata_value, wait_seconds
-from tests.action.conftest import ACCOUNT, REGION, SFN_ROLE, Recorder, Runner, base_inputs, make_endpoint
+from tests.action.conftest import (
+    OTHER_IMAGE,
+    SFN_ROLE,
+    Recorder,
+    Runner,
+    base_inputs,
+    make_endpoint,
+)
 from tests.presentation import snapshots
 
 READ_DEFINITION = "AWSStepFunctions.DescribeStateMachineForExecution"
-OTHER_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:2.0"
 FAST_POLLING = {"endpoint_poll_max_seconds": "30"}
 """Polls up to 30 s apart: a plan polling every second for an hour would pass 25,000 events."""
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from canary.emulator import Emulator, EmulatorTimings
-from tests.action.conftest import ACCOUNT, REGION, Runner, base_inputs, make_endpoint
+from tests.action.conftest import ACCOUNT, OTHER_IMAGE, REGION, Runner, base_inputs, make_endpoint
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def test_the_deploy_notifies_the_topic_and_a_failed_publish_only_warns(
 
     # The topic is gone: both publishes fail, the deploy does not.
     aws("sns").delete_topic(TopicArn=topic)
-    again = runner.run(base_inputs(notify_topic_arn=topic, wait_minutes="0.02", image_uri=_other_image()))
+    again = runner.run(base_inputs(notify_topic_arn=topic, wait_minutes="0.02", image_uri=OTHER_IMAGE))
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.outputs["outcome"] == "deployed"
     warned = [line for line in again.stdout.splitlines() if "not sent (the deploy goes on)" in line]
@@ -55,7 +55,3 @@ def test_dry_run_names_the_topic(runner: Runner, aws: Any) -> None:
     result = runner.run(base_inputs(notify_topic_arn=topic, dry_run="true"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"notifications: SNS topic {topic} at the start, each gate and the end" in result.stdout
-
-
-def _other_image() -> str:
-    return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:2.0"

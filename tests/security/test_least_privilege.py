@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from canary.gates import waiting_token
-from tests.action.conftest import Runner, base_inputs, make_endpoint, wait_for
+from tests.action.conftest import OTHER_IMAGE, Runner, base_inputs, make_endpoint, wait_for
 from tests.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,6 @@ ANSWER_ACTIONS = {
     "cloudwatch:SetAlarmState",
 }
 """What ``command: approve|abort`` calls (canary/gates.py): at a gate, and during a bake."""
-OTHER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:2.0"
 TARGET_PREFIX = {
     "AWSStepFunctions": "states",
     "SageMaker": "sagemaker",
