@@ -33,9 +33,9 @@ _IDENTITY = frozenset({"ModelName", "EndpointConfigName"})
 @functools.cache
 def _kept_members(create: str, describe: str) -> frozenset[str]:
     """Members of the ``create`` request that the ``describe`` response returns (botocore's model)."""
-    import botocore.session
+    from canary.emulator.stepfunctions import service_model
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
+    model = service_model("sagemaker")
     request: Any = model.operation_model(create).input_shape
     response: Any = model.operation_model(describe).output_shape
     given, returned = set(request.members), set(response.members)

@@ -86,7 +86,7 @@ def _with_exception_suffix(name: str) -> str:
 
 
 @functools.cache
-def _service_model(boto_service: str) -> Any:
+def service_model(boto_service: str) -> Any:
     """botocore's model of a service, read once per process (SageMaker's is megabytes of JSON)."""
     import botocore.session
 
@@ -96,7 +96,7 @@ def _service_model(boto_service: str) -> Any:
 @functools.cache
 def _modeled_errors(boto_service: str) -> dict[str, str]:
     """Error code → shape name for every error the service's API model declares."""
-    model = _service_model(boto_service)
+    model = service_model(boto_service)
     errors: dict[str, str] = {}
     for shape in model.error_shapes:
         errors[shape.name] = shape.name
@@ -144,7 +144,7 @@ def _input_members(boto_service: str, api_action: str) -> dict[str, str]:
     """
     from botocore import xform_name
 
-    model = _service_model(boto_service)
+    model = service_model(boto_service)
     operation = next((op for op in model.operation_names if xform_name(op) == api_action), None)
     shape = None if operation is None else model.operation_model(operation).input_shape
     return {} if shape is None else {name.lower(): name for name in shape.members}
