@@ -15,6 +15,8 @@ What this module changes (docs/emulator.md sets each against AWS and moto):
   comes back ``InService`` on the old config with a ``FailureReason``; a create ends ``Failed``.
 - ``UpdateEndpoint`` refuses to remove a variant, or change its instance type, while the variant is
   an Application Auto Scaling scalable target; ``DeleteEndpoint`` deregisters its targets.
+- ``UpdateEndpoint`` with a ``DeploymentConfig`` runs SageMaker's deployment guardrails: checked and
+  planned by ``guardrails``, played (stages, alarm rollback, DescribeEndpoint) by ``guardrails_run``.
 - Any ``ml.<family>.<size>`` instance type is accepted.
 - Models and endpoint configs keep every member they were created with (``sagemaker_settings``);
   DescribeEndpoint shows the deployed config's ``ShadowProductionVariants`` (as summaries),
