@@ -29,6 +29,8 @@ from canary.emulator.guardrails_stages import Stage, rollback_stages
 
 STATE = "emulator_guarded_deployment"
 """Attribute of a moto ``FakeEndpoint``: its current or last guarded deployment (``Guarded``)."""
+ROLLBACK_FAILS = "emulator_rollback_fails"
+"""Attribute of a moto ``FakeEndpoint``: its next rollback fails (``fail_next_rollback``)."""
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Guarded:
     reason: str | None = None
     rollback: tuple[Stage, ...] = ()
     done: bool = False
+    rollback_failed: bool = False
     credit: dict[str, float] = field(default_factory=dict)
 
     def timeline(self) -> list[tuple[float, Stage]]:
@@ -133,12 +136,39 @@ def advance(tracked: Any) -> None:
         tracked.endpoint.endpoint_status = "RollingBack" if rolling_back else "Updating"
         return
     guarded.done = True
+    if guarded.rollback and getattr(tracked.endpoint, ROLLBACK_FAILS, False):
+        _rollback_failed(tracked, guarded, end)
+        return
     tracked.pending = dataclasses.replace(
         tracked.pending,
         due=-math.inf,
         failure=guarded.reason,
         finishes_at=guarded.started + timedelta(seconds=end),
     )
+
+
+def _rollback_failed(tracked: Any, guarded: Guarded, end: float) -> None:
+    """The injected fault: the rollback fails, the endpoint is left ``UpdateRollbackFailed``."""
+    endpoint = tracked.endpoint
+    delattr(endpoint, ROLLBACK_FAILS)
+    tracked.pending = None
+    endpoint.endpoint_status = "UpdateRollbackFailed"
+    endpoint.failure_reason = (
+        f"{guarded.reason} The rollback failed: the endpoint serves old and new instances."
+    )
+    endpoint.last_modified_time = guarded.started + timedelta(seconds=end)
+    guarded.rollback_failed = True
+
+
+def fail_next_rollback(endpoint_name: str, region: str = "us-east-1", account: str | None = None) -> None:
+    """Fault injection (not an AWS behaviour on demand): the next rollback of this endpoint's guarded
+    deployment fails, leaving it ``UpdateRollbackFailed`` ("Both the rolling deployment and
+    auto-rollback failed. Your endpoint is in service with a mix of the old and new endpoint
+    configurations", API_DescribeEndpoint ``EndpointStatus``)."""
+    _, endpoint = _lookup(endpoint_name, region, account)
+    if endpoint is None:
+        raise KeyError(endpoint_name)
+    setattr(endpoint, ROLLBACK_FAILS, True)
 
 
 def _find_rollback(guarded: Guarded, now: float) -> None:
@@ -161,7 +191,7 @@ def _find_rollback(guarded: Guarded, now: float) -> None:
         if stage.monitored:
             for period_start, period_end in (p for periods in alarms.values() for p in periods):
                 low, high = max(at, period_start), min(at + stage.seconds, period_end)
-                if low <= high and low < at + stage.seconds:
+                if low < high:
                     found.append((low, ""))
         at += stage.seconds
     found = [(when, why) for when, why in found if when <= now]
@@ -270,6 +300,9 @@ def instance_timeline(endpoint: Any) -> list[Moment]:
     fleets = guarded.plan.fleets
     if guarded.rollback_at is None:
         after = {fleet.name: 0 for fleet in fleets}, {fleet.name: fleet.new_count for fleet in fleets}
+    elif guarded.rollback_failed:  # left as the rollback found it
+        _, stage = guarded.stage_at(max(0.0, guarded.rollback_at - 1e-9))
+        after = dict(stage.old), dict(stage.new)
     else:
         after = {fleet.name: fleet.old_count for fleet in fleets}, {fleet.name: 0 for fleet in fleets}
     timeline.append(Moment(guarded.end(), guarded.plan.instances(Stage(0, "", "", {}, *after)), False))

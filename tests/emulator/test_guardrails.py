@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from canary.emulator import Emulator
-from canary.emulator.guardrails_run import deployment_timeline, running_instances
+from canary.emulator.guardrails_run import deployment_timeline, fail_next_rollback, running_instances
 from tests.conftest import timings
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
@@ -441,6 +441,31 @@ def test_a_rolling_rollback_brings_old_instances_back_in_rollback_batches(
     rolled_back = [sum(moment.instances.values()) for moment in timeline if moment.rolling_back]
     assert max(rolled_back) == rollback_peak
     assert timeline[-1].instances == {TYPE: 4}
+
+
+def test_a_rollback_that_fails_leaves_the_endpoint_update_rollback_failed(sm: Any, cw: Any) -> None:
+    """API_DescribeEndpoint EndpointStatus ``UpdateRollbackFailed``: "Both the rolling deployment and
+    auto-rollback failed. Your endpoint is in service with a mix of the old and new endpoint
+    configurations." The failure itself is injected (``fail_next_rollback``).
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html)"""
+    fleet(sm, 4)
+    put_alarm(cw, "errors")
+    rolling = {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}, "WaitIntervalInSeconds": 100}
+    config = {"RollingUpdatePolicy": rolling, "AutoRollbackConfiguration": alarms("errors")}
+    fail_next_rollback("ep")
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName=v2_config(sm), DeploymentConfig=config)
+    watch(sm, until=lambda seen: "Baking, batch 2 of 4" in seen.message)
+    fire(cw, "errors")
+
+    _, done = watch(sm)
+
+    assert done["EndpointStatus"] == "UpdateRollbackFailed"
+    assert "errors" in done["FailureReason"]
+    assert "rollback failed" in done["FailureReason"]
+    assert "PendingDeploymentSummary" not in done
+    assert deployment_timeline("ep")[-1].instances == {TYPE: 5}  # 2 new beside 3 old, as it was left
+    with pytest.raises(ClientError):
+        sm.update_endpoint(EndpointName="ep", EndpointConfigName="cfg-old")
 
 
 # --- refusals -----------------------------------------------------------------------------------
