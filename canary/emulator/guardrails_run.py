@@ -285,6 +285,10 @@ class Moment(NamedTuple):
     instances: dict[str, int]
     """Per instance type, old and new fleets together."""
     rolling_back: bool
+    stage: str = ""
+    """The new fleet's VariantStatus then ("" once the deployment is over)."""
+    message: str = ""
+    """Its StatusMessage (the step or batch, the traffic on the new fleet)."""
 
 
 def instance_timeline(endpoint: Any) -> list[Moment]:
@@ -295,7 +299,8 @@ def instance_timeline(endpoint: Any) -> list[Moment]:
         return []
     back = math.inf if guarded.rollback_at is None or not guarded.rollback else guarded.rollback_at
     timeline = [
-        Moment(start, guarded.plan.instances(stage), start >= back) for start, stage in guarded.timeline()
+        Moment(start, guarded.plan.instances(stage), start >= back, stage.status, stage.message)
+        for start, stage in guarded.timeline()
     ]
     fleets = guarded.plan.fleets
     if guarded.rollback_at is None:

@@ -174,6 +174,13 @@ def stages(seen: list[Seen]) -> list[tuple[str, str | None, str]]:
     return out
 
 
+def observed_in_order(seen: list[Seen], planned: list[Any]) -> bool:
+    """Every stage polled is one of the planned stages, in their order (short ones may be missed)."""
+    order = [(moment.stage, moment.message) for moment in planned]
+    positions = [order.index((stage, message)) for _, stage, message in stages(seen)]
+    return positions == sorted(positions)
+
+
 def peak(name: str = "ep") -> int:
     return max(sum(moment.instances.values()) for moment in deployment_timeline(name))
 
@@ -200,19 +207,23 @@ def test_blue_green_canary_provisions_green_shifts_a_canary_bakes_then_terminate
 
     seen, done = watch(sm)
 
-    assert [(status, stage) for status, stage, _ in stages(seen)] == [
-        ("Updating", "Creating"),
-        ("Updating", "ActivatingTraffic"),
-        ("Updating", "Baking"),
-        ("Updating", "ActivatingTraffic"),
-        ("Updating", "Baking"),
-        ("Updating", "Baking"),
-        ("Updating", "Deleting"),
+    planned = deployment_timeline("ep")
+    assert [moment.stage for moment in planned] == [
+        "Creating",
+        "ActivatingTraffic",
+        "Baking",
+        "ActivatingTraffic",
+        "Baking",
+        "Baking",
+        "Deleting",
+        "",
     ]
-    messages = [message for _, _, message in stages(seen)]
-    assert "step 1 of 2: 25% of traffic on the new fleet" in messages[2]
-    assert "step 2 of 2: 100% of traffic on the new fleet" in messages[4]
-    assert messages[5].startswith("Final baking period")
+    assert "step 1 of 2: 25% of traffic on the new fleet" in planned[2].message
+    assert "step 2 of 2: 100% of traffic on the new fleet" in planned[4].message
+    assert planned[5].message.startswith("Final baking period")
+    assert observed_in_order(seen, planned)
+    assert {"Creating", "Baking"} <= {item.stage for item in seen}  # the long stages are seen
+    assert {item.status for item in seen} == {"Updating"}
     assert {item.new_instances for item in seen} == {4}
     assert {tuple(item.instances.items()) for item in seen[:-1]} == {((TYPE, 8),)}  # blue runs to the end
     assert done["EndpointStatus"] == "InService"
@@ -238,10 +249,11 @@ def test_blue_green_linear_shifts_equal_steps_of_capacity(sm: Any) -> None:
 
     seen, done = watch(sm)
 
-    baking = [message for _, stage, message in stages(seen) if stage == "Baking"]
+    baking = [moment.message for moment in deployment_timeline("ep") if moment.stage == "Baking"]
     assert [m.split(", ", 1)[1] for m in baking] == [
         f"step {n} of 4: {25 * n}% of traffic on the new fleet." for n in range(1, 5)
     ]
+    assert observed_in_order(seen, deployment_timeline("ep"))
     assert done["EndpointConfigName"] == "cfg-new"
 
 
@@ -258,8 +270,10 @@ def test_no_update_policy_is_blue_green_all_at_once(sm: Any) -> None:
 
     seen, done = watch(sm)
 
-    assert [stage for _, stage, _ in stages(seen)] == ["Creating", "ActivatingTraffic", "Deleting"]
-    assert "step 1 of 1: 100%" in stages(seen)[1][2]
+    planned = deployment_timeline("ep")
+    assert [moment.stage for moment in planned] == ["Creating", "ActivatingTraffic", "Deleting", ""]
+    assert "step 1 of 1: 100%" in planned[1].message
+    assert observed_in_order(seen, planned)
     assert done["EndpointConfigName"] == "cfg-new"
 
 
@@ -274,7 +288,9 @@ def test_an_alarm_during_a_baking_period_rolls_all_traffic_back_to_blue(sm: Any,
     fleet(sm, 4)
     put_alarm(cw, "errors")
     config = {
-        "BlueGreenUpdatePolicy": blue_green("CANARY", CanarySize={"Type": "CAPACITY_PERCENT", "Value": 50}),
+        "BlueGreenUpdatePolicy": blue_green(
+            "CANARY", wait=500, CanarySize={"Type": "CAPACITY_PERCENT", "Value": 50}
+        ),
         "AutoRollbackConfiguration": alarms("errors"),
     }
     sm.update_endpoint(EndpointName="ep", EndpointConfigName=v2_config(sm), DeploymentConfig=config)
@@ -300,7 +316,7 @@ def test_an_alarm_that_fired_and_cleared_between_two_reads_still_rolls_back(sm: 
     fleet(sm, 2)
     put_alarm(cw, "errors")
     config = {
-        "BlueGreenUpdatePolicy": blue_green("ALL_AT_ONCE", wait=300),
+        "BlueGreenUpdatePolicy": blue_green("ALL_AT_ONCE", wait=500),
         "AutoRollbackConfiguration": alarms("errors"),
     }
     sm.update_endpoint(EndpointName="ep", EndpointConfigName=v2_config(sm, 2), DeploymentConfig=config)
@@ -314,11 +330,14 @@ def test_an_alarm_that_fired_and_cleared_between_two_reads_still_rolls_back(sm: 
     assert "errors" in done["FailureReason"]
 
 
-def test_an_alarm_outside_the_baking_periods_does_not_roll_back(sm: Any, cw: Any) -> None:
+def test_an_alarm_outside_the_baking_periods_does_not_roll_back(sm: Any, cw: Any, emulator: Emulator) -> None:
     """VariantStatus ``Baking``: "Waiting period to monitor the CloudWatch alarms in the automatic
     rollback configuration" (API_ProductionVariantStatus): alarms are watched while baking, not while
     the green fleet is being provisioned. (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantStatus.html)"""
     fleet(sm, 2)
+    emulator.set_timings(
+        timings(update_seconds=1.0, weights_seconds=SHIFT, deployment_wait_scale=SCALE)
+    )  # time to fire and clear the alarm while provisioning
     put_alarm(cw, "errors")
     config = {
         "BlueGreenUpdatePolicy": blue_green("ALL_AT_ONCE"),
@@ -395,7 +414,8 @@ def test_rolling_replaces_the_fleet_batch_by_batch_never_above_fleet_plus_batch(
 
     seen, done = watch(sm)
 
-    baking = [message for _, stage, message in stages(seen) if stage == "Baking"]
+    baking = [moment.message for moment in deployment_timeline("ep") if moment.stage == "Baking"]
+    assert observed_in_order(seen, deployment_timeline("ep"))
     assert [m.split(", ", 1)[1] for m in baking] == [
         "batch 1 of 4: 20% of traffic on the new fleet.",
         "batch 2 of 4: 40% of traffic on the new fleet.",  # 2 new instances beside 3 old ones
@@ -422,7 +442,7 @@ def test_a_rolling_rollback_brings_old_instances_back_in_rollback_batches(
     put_alarm(cw, "errors")
     rolling: dict[str, Any] = {
         "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
-        "WaitIntervalInSeconds": 100,
+        "WaitIntervalInSeconds": 400,
     }
     if rollback is not None:
         rolling["RollbackMaximumBatchSize"] = rollback
@@ -450,7 +470,7 @@ def test_a_rollback_that_fails_leaves_the_endpoint_update_rollback_failed(sm: An
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html)"""
     fleet(sm, 4)
     put_alarm(cw, "errors")
-    rolling = {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}, "WaitIntervalInSeconds": 100}
+    rolling = {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}, "WaitIntervalInSeconds": 400}
     config = {"RollingUpdatePolicy": rolling, "AutoRollbackConfiguration": alarms("errors")}
     fail_next_rollback("ep")
     sm.update_endpoint(EndpointName="ep", EndpointConfigName=v2_config(sm), DeploymentConfig=config)
