@@ -266,16 +266,19 @@ def describe(tracked: Any, out: dict[str, Any]) -> None:
 def serving_config(endpoint: Any, variant: str) -> str | None:
     """The config whose model serves this request to ``variant``: the new one for the share of
     traffic shifted (spread evenly, deterministically), else None (the endpoint's current config)."""
-    guarded = active(endpoint)
-    if guarded is None:
+    from canary.emulator import sagemaker
+
+    with sagemaker._lock:  # concurrent invocations share the credit
+        guarded = active(endpoint)
+        if guarded is None:
+            return None
+        _, stage = guarded.stage_at(_elapsed(guarded))
+        credit = guarded.credit.get(variant, 0.0) + float(stage.shares.get(variant, 0.0))
+        if credit >= 1.0 - 1e-9:
+            guarded.credit[variant] = credit - 1.0
+            return guarded.config_name
+        guarded.credit[variant] = credit
         return None
-    _, stage = guarded.stage_at(_elapsed(guarded))
-    credit = guarded.credit.get(variant, 0.0) + float(stage.shares.get(variant, 0.0))
-    if credit >= 1.0 - 1e-9:
-        guarded.credit[variant] = credit - 1.0
-        return guarded.config_name
-    guarded.credit[variant] = credit
-    return None
 
 
 class Moment(NamedTuple):
