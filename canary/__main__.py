@@ -37,6 +37,7 @@ def _emulator(args: argparse.Namespace) -> int:
         create_seconds=args.create_seconds,
         update_seconds=args.update_seconds,
         weights_seconds=args.weights_seconds,
+        deployment_wait_scale=args.deployment_wait_scale,
     )
     emulator = Emulator(port=args.port, timings=timings).start()
     sys.stderr.write(
@@ -174,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=0.0,
         help="UpdateEndpointWeightsAndCapacities duration (default 0: no new instances)",
+    )
+    emu.add_argument(
+        "--deployment-wait-scale",
+        type=_seconds,
+        default=1.0,
+        help="factor on the waits of an UpdateEndpoint DeploymentConfig (default 1: as configured)",
     )
     emu.set_defaults(func=_emulator)
     _add_deploy(sub)

@@ -96,7 +96,7 @@ def _route(endpoint: Any, target: str | None) -> dict[str, Any] | None:
 def _invoke_endpoint_response(self: Any) -> Any:
     from moto.sagemaker.models import sagemaker_backends
 
-    from canary.emulator import sagemaker
+    from canary.emulator import guardrails_run, sagemaker
 
     name = self.path.split("/")[2]
     headers = {key.lower(): value for key, value in self.headers.items()}
@@ -121,7 +121,8 @@ def _invoke_endpoint_response(self: Any) -> Any:
         if endpoint is not None:
             what = f"Variant {target} not found for endpoint {name}."
         raise _error("ValidationError", what, 400)
-    config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    serving = guardrails_run.serving_config(endpoint, variant["VariantName"])  # during a guarded deployment
+    config = backend.endpoint_configs.get(serving or endpoint.endpoint_config_name)
     specs = list(getattr(config, "production_variants", None) or [])
     model = next(
         (v.get("ModelName", "") for v in specs if v.get("VariantName") == variant["VariantName"]), ""

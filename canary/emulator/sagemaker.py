@@ -15,6 +15,8 @@ What this module changes (docs/emulator.md sets each against AWS and moto):
   comes back ``InService`` on the old config with a ``FailureReason``; a create ends ``Failed``.
 - ``UpdateEndpoint`` refuses to remove a variant, or change its instance type, while the variant is
   an Application Auto Scaling scalable target; ``DeleteEndpoint`` deregisters its targets.
+- ``UpdateEndpoint`` with a ``DeploymentConfig`` runs SageMaker's deployment guardrails: checked and
+  planned by ``guardrails``, played (stages, alarm rollback, DescribeEndpoint) by ``guardrails_run``.
 - Any ``ml.<family>.<size>`` instance type is accepted.
 - Models and endpoint configs keep every member they were created with (``sagemaker_settings``);
   DescribeEndpoint shows the deployed config's ``ShadowProductionVariants`` (as summaries),
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from canary.emulator import sagemaker_settings
+from canary.emulator import guardrails, guardrails_run, sagemaker_settings
 
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 """The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
@@ -281,6 +283,7 @@ def _track(backend: Any, endpoint: Any) -> _Tracked:
 def _settle(backend: Any, endpoint: Any) -> _Tracked:
     """Finish the endpoint's create/update if its time has come."""
     tracked = _track(backend, endpoint)
+    guardrails_run.advance(tracked)  # a guarded deployment decides when it ends, and how
     pending = tracked.pending
     if pending is None or time.monotonic() < pending.due:
         return tracked
@@ -403,6 +406,7 @@ def _describe(tracked: _Tracked) -> dict[str, Any]:
             out["PendingDeploymentSummary"]["ShadowProductionVariants"] = [
                 _pending_variant(variant, pending) for variant in pending.shadow_variants
             ]
+    guardrails_run.describe(tracked, out)
     return out
 
 
@@ -524,6 +528,9 @@ def _update_endpoint(
     endpoint_config_name: str,
     retain_all_variant_properties: bool = False,
     exclude_retained_variant_properties: list[dict[str, str]] | None = None,
+    *,
+    deployment_config: dict[str, Any] | None = None,
+    retain_deployment_config: bool = False,
 ) -> str:
     with _lock:
         endpoint = _endpoint(self, endpoint_name)
@@ -560,6 +567,15 @@ def _update_endpoint(
                     if prop not in excluded:
                         variant.update({f: old[f] for f in fields if f in old})
         shadows = sagemaker_settings.shadow_variants(config)
+        guarded = guardrails.prepare(
+            self,
+            endpoint,
+            tracked.instance_types,
+            specs,
+            variants,
+            deployment_config=deployment_config,
+            retain_deployment_config=retain_deployment_config,
+        )
         _begin(
             tracked,
             "update",
@@ -572,6 +588,8 @@ def _update_endpoint(
             },
             failure=_health_failure(self, [*specs, *shadows]),
         )
+        if guarded is not None:
+            guardrails_run.start(self, tracked, *guarded)
         return endpoint.arn  # type: ignore[no-any-return]
 
 
@@ -634,5 +652,7 @@ def _update_endpoint_response(self: Any) -> Any:
         endpoint_config_name=self._get_param("EndpointConfigName"),
         retain_all_variant_properties=bool(self._get_param("RetainAllVariantProperties", False)),
         exclude_retained_variant_properties=self._get_param("ExcludeRetainedVariantProperties") or [],
+        deployment_config=self._get_param("DeploymentConfig"),
+        retain_deployment_config=bool(self._get_param("RetainDeploymentConfig", False)),
     )
     return ActionResult({"EndpointArn": arn})

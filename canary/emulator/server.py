@@ -25,6 +25,9 @@ class EmulatorTimings:
     """UpdateEndpointWeightsAndCapacities: seconds the endpoint stays ``Updating`` (no new instances)."""
     retry_scale: float = 1.0
     """Factor on every Step Functions Retry back-off sleep (tests use e.g. 0.01); Wait states unscaled."""
+    deployment_wait_scale: float = 1.0
+    """Factor on the waits of an UpdateEndpoint ``DeploymentConfig`` (wait intervals, termination wait,
+    execution timeout): 1.0 runs SageMaker's guardrails at their real length; tests use e.g. 0.001."""
 
 
 def free_port() -> int:
