@@ -401,6 +401,11 @@ class ExecutionInput(_Doc):
         pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$",
         description="New model's instance type; omitted: the current variant's (required on a first deploy).",
     )
+    LocalStorage: bool | None = Field(
+        default=None,
+        description="True: InstanceType has local NVMe instance storage (canary/instance_storage.py), so the "
+        "new variant does not carry the current variant's VolumeSizeInGB (SageMaker refuses it there).",
+    )
     InstanceCount: int = Field(default=1, ge=1, description="Instances after promotion / first deploy.")
     CanaryInstanceCount: int = Field(default=1, ge=1, description="Instances serving the canary.")
     CanaryWeights: list[int] = Field(
