@@ -16,10 +16,11 @@ def install() -> None:
         local_storage,
         runtime,
         sagemaker,
+        sns,
         stepfunctions,
     )
 
-    for module in (sagemaker, local_storage, runtime, stepfunctions, jsonata_eval, cloudwatch, faults):
+    for module in (sagemaker, local_storage, runtime, stepfunctions, jsonata_eval, cloudwatch, sns, faults):
         module.install()
     _install_module_list_once()
 
