@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from canary.aws import console_url, error_code
-from canary.endpoint import EndpointState, check_endpoint, describe_endpoint
+from canary.endpoint import EndpointState, check_endpoint, describe_endpoint, storage_notes
 from canary.errors import Cancelled, ConcurrentDeployError, ConfigurationError
 from canary.execution_document import artifact_of, build_input
 from canary.execution_input import DeployNames, ExecutionInput
@@ -139,6 +139,8 @@ def prepare(
         raise Cancelled
     endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
     check_endpoint(endpoint, settings)
+    for note in storage_notes(endpoint, settings):
+        say(note)
     return Prepared(machine, endpoint, None, name, document)
 
 

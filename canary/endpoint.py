@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 
 from canary.aws import error_code
 from canary.errors import ConfigurationError
+from canary.instance_storage import PAGE as STORAGE_PAGE
+from canary.instance_storage import has_local_storage
 from canary.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class Variant:
     instance_type: str | None
     instance_count: int | None
     weight: float | None
+    volume_size_gb: int | None = None
+    """The variant's ``VolumeSizeInGB`` in its endpoint config (None: SageMaker's default)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class EndpointState:
     variants: tuple[Variant, ...] = ()
     shadow_variants: tuple[str, ...] = ()
     """Names of the endpoint's shadow variants (a canary config could not keep them)."""
+    kms_key_id: str | None = None
+    """The endpoint config's ``KmsKeyId`` (config-wide: the canary and final configs carry it)."""
 
     def describe(self) -> str:
         """One line for the log."""
@@ -70,10 +76,12 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         raise
     config_name = endpoint.get("EndpointConfigName")
     configured: dict[str, Mapping[str, Any]] = {}
+    kms_key_id = None
     if config_name:
         try:
             config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
             configured = {v["VariantName"]: v for v in config.get("ProductionVariants", [])}
+            kms_key_id = config.get("KmsKeyId")
         except ClientError:
             configured = {}
     variants = []
@@ -86,6 +94,7 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
                 instance_type=spec.get("InstanceType"),
                 instance_count=live.get("CurrentInstanceCount", spec.get("InitialInstanceCount")),
                 weight=live.get("CurrentWeight", spec.get("InitialVariantWeight")),
+                volume_size_gb=spec.get("VolumeSizeInGB"),
             )
         )
     return EndpointState(
@@ -96,12 +105,14 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         failure_reason=endpoint.get("FailureReason"),
         variants=tuple(variants),
         shadow_variants=tuple(v["VariantName"] for v in endpoint.get("ShadowProductionVariants") or []),
+        kms_key_id=kms_key_id,
     )
 
 
 def check_endpoint(state: EndpointState, settings: Settings) -> None:
     """Raise :class:`ConfigurationError` when this endpoint cannot take this deploy as it is now."""
     name = state.name
+    _check_local_storage(state, settings)
     if not state.exists:
         if settings.instance_type is None:
             raise ConfigurationError(
@@ -142,3 +153,41 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             f"instance-type: the variant {variant.name} of endpoint {name} has no instance type "
             "(serverless?): set instance-type"
         )
+
+
+def _check_local_storage(state: EndpointState, settings: Settings) -> None:
+    """Refuse what SageMaker refuses on an instance type with local NVMe storage (canary/instance_storage.py):
+    a volume size asked for, or the current config's KMS key (config-wide: dropping it would re-provision
+    the current variant without the customer's key)."""
+    new_type = settings.instance_type
+    if not has_local_storage(new_type):
+        return
+    if settings.volume_size_gb is not None:
+        raise ConfigurationError(
+            f"volume-size-gb: instance type {new_type} stores on its local NVMe instance storage, where "
+            f"SageMaker attaches no EBS volume and refuses VolumeSizeInGB ({STORAGE_PAGE}): leave "
+            "volume-size-gb empty, or choose an instance type without local storage"
+        )
+    if state.exists and state.kms_key_id:
+        raise ConfigurationError(
+            f"instance-type: endpoint {state.name}'s config {state.config_name} encrypts its storage volumes "
+            f"with KMS key {state.kms_key_id}, and SageMaker refuses a KmsKeyId in any endpoint config with "
+            f"an instance type that has local NVMe storage, as {new_type} has ({STORAGE_PAGE}). Dropping the "
+            "key would re-provision the current variant without it, so nothing was changed: choose an "
+            "instance type without local storage, or first move the endpoint to a config without KmsKeyId"
+        )
+
+
+def storage_notes(state: EndpointState, settings: Settings) -> list[str]:
+    """What the deploy leaves out because the new instance type has local NVMe storage (for the log)."""
+    new_type = settings.instance_type
+    if not state.exists or not state.variants or not has_local_storage(new_type):
+        return []
+    size = state.variants[0].volume_size_gb
+    if size is None:
+        return []
+    return [
+        f"instance type {new_type} has local NVMe instance storage: the current variant's VolumeSizeInGB "
+        f"({size} GB) is not carried to the new variant (SageMaker refuses it there; the current variant "
+        "keeps it in the canary config)"
+    ]

@@ -22,6 +22,7 @@ from canary.execution_input import (
     SmokeTestSettings,
     VariantSettings,
 )
+from canary.instance_storage import has_local_storage
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
@@ -90,6 +91,7 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
             Environment=dict(settings.model_environment),
         ),
         InstanceType=settings.instance_type,
+        LocalStorage=has_local_storage(settings.instance_type) or None,
         InstanceCount=settings.instance_count,
         CanaryInstanceCount=settings.canary_instance_count,
         CanaryWeights=list(settings.canary_weights),

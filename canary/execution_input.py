@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from canary.alarm_limits import MAX_USER_ALARMS
+
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
 SageMakerName = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")]
@@ -401,6 +403,10 @@ class ExecutionInput(_Doc):
         pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$",
         description="New model's instance type; omitted: the current variant's (required on a first deploy).",
     )
+    LocalStorage: bool | None = Field(
+        default=None,
+        description="True: InstanceType has local NVMe storage: the new variant has no VolumeSizeInGB.",
+    )
     InstanceCount: int = Field(default=1, ge=1, description="Instances after promotion / first deploy.")
     CanaryInstanceCount: int = Field(default=1, ge=1, description="Instances serving the canary.")
     CanaryWeights: list[int] = Field(
@@ -410,7 +416,11 @@ class ExecutionInput(_Doc):
     )
     BakeSeconds: int = Field(default=1200, ge=0, description="Bake time of each step, seconds.")
     AlarmCheckSeconds: int = Field(default=60, ge=1, description="Alarm check interval during a bake.")
-    AlarmNames: list[str] = Field(default_factory=list, description="Existing alarms that roll back.")
+    AlarmNames: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_USER_ALARMS,
+        description="Existing alarms that roll back; at most 97 (canary/alarm_limits.py).",
+    )
     ErrorAlarms: ErrorAlarmSettings = Field(default_factory=ErrorAlarmSettings)
     AutoScaling: AutoScalingSettings = Field(default_factory=AutoScalingSettings)
     Polling: PollingSettings = Field(default_factory=PollingSettings)

@@ -19,6 +19,7 @@ import math
 import re
 from pathlib import Path
 
+from canary.alarm_limits import MAX_USER_ALARMS
 from canary.execution_input import weights_problem
 
 ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -150,7 +151,15 @@ def parse_names(value: object) -> list[str]:
             raise ValueError(
                 f"{name[:40]!r}… is longer than 255 characters: CloudWatch alarm names are ≤ 255"
             )
-    return list(dict.fromkeys(names))
+    names = list(dict.fromkeys(names))
+    if len(names) > MAX_USER_ALARMS:
+        raise ValueError(
+            f"{len(names)} alarms, more than the {MAX_USER_ALARMS} a deploy can watch: every check names "
+            "them and the deploy's own -4xx, -5xx and -abort alarms in one CloudWatch DescribeAlarms call, "
+            f"which takes at most 100 names; list at most {MAX_USER_ALARMS}, or combine alarms into a "
+            "composite alarm and name it"
+        )
+    return names
 
 
 MAX_SMOKE_BODY = 131_072

@@ -47,6 +47,21 @@ resource a deploy creates, tags or deletes, and the endpoint itself. The endpoin
 endpoint is on before the deploy can have any name (they are read, carried over and rolled back to),
 so reads of them stay ``*``."""
 
+TARGET_TRACKING_ALARMS_TOO = {"CanaryErrorAlarms"}
+"""Statements whose alarm permissions also cover the endpoint's target tracking alarms: PutScalingPolicy
+(target tracking) creates, and DeregisterScalableTarget deletes, ``TargetTracking-<resource id>-…``
+alarms with the caller's cloudwatch:PutMetricAlarm and cloudwatch:DeleteAlarms
+(https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html);
+for an endpoint the resource id is ``endpoint/NAME/variant/VARIANT``, so a prefix narrows them too."""
+TARGET_TRACKING_ALARMS = {
+    "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    "TargetTracking-endpoint/${EndpointNamePrefix}*"
+}
+KMS_GRANT = "GrantSageMakerTheConfigsKmsKeyThroughSageMakerOnly"
+"""kms:CreateGrant for CreateEndpoint/UpdateEndpoint of a config with KmsKeyId
+(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html), via SageMaker in the
+stack's region only."""
+
 _ARN = re.compile(r"^arn:aws:(?P<service>[a-z-]+):\*:\*:(?P<kind>[A-Za-z-]+)(?P<sep>[/:])(?P<name>.+)$")
 
 
@@ -91,7 +106,16 @@ def bind_policy(policy: dict[str, Any], pass_role: Any) -> dict[str, Any]:
             statement["Resource"] = [_bind(r, sid) for r in resources]
         else:
             statement["Resource"] = _bind(resources, sid)
+        if sid in TARGET_TRACKING_ALARMS_TOO:
+            statement["Resource"] = [*_as_list(statement["Resource"]), TARGET_TRACKING_ALARMS]
+        if sid == KMS_GRANT:
+            via = _sub("sagemaker.${AWS::Region}.amazonaws.com")
+            statement["Condition"]["StringLike"]["kms:ViaService"] = via
     return bound
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _load(path: Path) -> dict[str, Any]:

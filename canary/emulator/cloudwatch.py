@@ -93,10 +93,19 @@ def select_alarms(
 
 def _describe_alarms(self: Any) -> Any:
     """DescribeAlarms applying every filter together, sorted, paged."""
-    from moto.cloudwatch.exceptions import InvalidParameterCombination, InvalidParameterValue
+    from moto.cloudwatch.exceptions import (
+        InvalidParameterCombination,
+        InvalidParameterValue,
+        ValidationError,
+    )
     from moto.core.responses import ActionResult
 
     names = self._get_param("AlarmNames", []) or []
+    if len(names) > MAX_MAX_RECORDS:  # "Array Members: Maximum number of 100 items."
+        raise ValidationError(
+            f"1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member "
+            f"must have length less than or equal to {MAX_MAX_RECORDS}"
+        )
     name_prefix = self._get_param("AlarmNamePrefix")
     if names and name_prefix:
         raise InvalidParameterCombination("AlarmNamePrefix and AlarmNames cannot be specified together.")

@@ -9,9 +9,29 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    from canary.emulator import cloudwatch, faults, jsonata_eval, runtime, sagemaker, stepfunctions
+    from canary.emulator import (
+        autoscaling,
+        cloudwatch,
+        faults,
+        jsonata_eval,
+        local_storage,
+        runtime,
+        sagemaker,
+        sns,
+        stepfunctions,
+    )
 
-    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, faults):
+    for module in (
+        sagemaker,
+        local_storage,
+        autoscaling,
+        runtime,
+        stepfunctions,
+        jsonata_eval,
+        cloudwatch,
+        sns,
+        faults,
+    ):
         module.install()
     _install_module_list_once()
 
@@ -38,7 +58,7 @@ def timings() -> EmulatorTimings:
 
 def reset() -> None:
     """Clear the extensions' own state (called after moto's reset)."""
-    from canary.emulator import cloudwatch, faults, runtime, sagemaker, stepfunctions
+    from canary.emulator import autoscaling, cloudwatch, faults, runtime, sagemaker, stepfunctions
 
-    for module in (sagemaker, runtime, stepfunctions, cloudwatch, faults):
+    for module in (sagemaker, autoscaling, runtime, stepfunctions, cloudwatch, faults):
         module.reset()

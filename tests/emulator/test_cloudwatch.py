@@ -81,6 +81,26 @@ def test_describe_alarms_pages_with_max_records_and_next_token(cw: Any) -> None:
     assert "NextToken" not in second
 
 
+def test_describe_alarms_by_name_pages_50_by_default_and_up_to_100(cw: Any) -> None:
+    """CloudWatch DescribeAlarms
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html):
+    ``MaxRecords`` "Valid Range: Minimum value of 1. Maximum value of 100", default 50, also when the
+    alarms are named; ``AlarmNames`` "Maximum number of 100 items"."""
+    names = [f"team-{i:03}" for i in range(100)]
+    for name in names:
+        _alarm(cw, name)
+    first = cw.describe_alarms(AlarmNames=names)
+    assert _names(first) == names[:50]
+    assert "NextToken" in first
+    assert _names(cw.describe_alarms(AlarmNames=names, MaxRecords=100)) == names
+    with pytest.raises(cw.exceptions.ClientError) as raised:
+        cw.describe_alarms(AlarmNames=[*names, "canary-4xx"], MaxRecords=100)
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    with pytest.raises(cw.exceptions.ClientError) as raised:
+        cw.describe_alarms(AlarmNames=names, MaxRecords=101)
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
 def test_describe_alarms_of_composite_type_only_leaves_out_metric_alarms(cw: Any) -> None:
     """CloudWatch DescribeAlarms ``AlarmTypes``: only the alarm types listed are returned (omitted:
     only metric alarms).

@@ -71,8 +71,8 @@ INSTANCE_VARIANT: dict[str, Any] = {
     "VariantName": "Live",
     "ModelName": "m",
     "InitialInstanceCount": 2,
-    "InstanceType": "ml.g5.xlarge",
-    "InstancePools": [{"InstanceType": "ml.g5.2xlarge", "ModelNameOverride": "m", "Priority": 1}],
+    "InstanceType": "ml.p3.2xlarge",
+    "InstancePools": [{"InstanceType": "ml.p3.8xlarge", "ModelNameOverride": "m", "Priority": 1}],
     "VariantInstanceProvisionTimeoutInSeconds": 1800,
     "InitialVariantWeight": 0.9,
     "AcceleratorType": "ml.eia2.medium",
@@ -434,7 +434,7 @@ def test_state_machine_creates_an_endpoint_config_from_a_jsonata_expression(aws:
     variant = {
         "VariantName": "Live",
         "ModelName": "m",
-        "InstanceType": "ml.g5.xlarge",
+        "InstanceType": "ml.p3.2xlarge",
         "InitialInstanceCount": 1,
     }
     capture = {"EnableCapture": True, "DestinationS3Uri": "s3://bucket/capture", "KmsKeyId": KMS}

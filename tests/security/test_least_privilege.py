@@ -55,6 +55,9 @@ REQUIRED_FOR = {
     # CreateModel and CreateEndpointConfig with Tags need AddTags on what they create.
     "sagemaker:AddTags": "sagemaker:CreateModel",
     "iam:CreateServiceLinkedRole": "application-autoscaling:RegisterScalableTarget",
+    # CreateEndpoint/UpdateEndpoint of a config with KmsKeyId ("required only if the associated
+    # EndpointConfig has a KmsKeyId specified": api-permissions-reference).
+    "kms:CreateGrant": "sagemaker:UpdateEndpoint",
 }
 NO_RESOURCE_LEVEL = {
     "cloudwatch:DescribeAlarms",
@@ -402,3 +405,81 @@ def test_endpoint_prefix_parameter_is_lower_case_as_sagemaker_arns_are() -> None
     pattern = _template()["Parameters"]["EndpointNamePrefix"]["AllowedPattern"]
     assert re.match(pattern, "churn-")
     assert not re.match(pattern, "Churn-")
+
+
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _kms_statement(policy: dict[str, Any]) -> dict[str, Any]:
+    (statement,) = [s for s in policy["Statement"] if "kms:CreateGrant" in _as_list(s["Action"])]
+    return statement
+
+
+def test_a_kms_endpoints_deploy_has_the_grant_sagemaker_needs_and_only_through_sagemaker(
+    runner: Runner, aws: Any
+) -> None:
+    """SageMaker's API permissions reference
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html): CreateEndpoint (and
+    UpdateEndpoint) need kms:CreateGrant when the endpoint config has a KmsKeyId. A deploy of an endpoint
+    whose config has one updates the endpoint to configs that carry it; the state machine's role may
+    create grants on keys, through SageMaker only, for AWS resources only."""
+    sagemaker = aws("sagemaker")
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="churn-kms",
+        KmsKeyId=KMS_KEY,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "churn-model-AllTraffic",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sagemaker.update_endpoint(EndpointName="churn-model", EndpointConfigName="churn-kms")
+    wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName="churn-model")["EndpointStatus"] == "InService", 30
+    )
+    run = runner.run(base_inputs(image_uri=OTHER_IMAGE))
+    assert run.returncode == 0, run.stdout + run.stderr
+    sfn = aws("stepfunctions")
+    history = sfn.get_execution_history(executionArn=run.outputs["execution-arn"], maxResults=1000)["events"]
+    scheduled = [
+        (e["taskScheduledEventDetails"]["resource"], json.loads(e["taskScheduledEventDetails"]["parameters"]))
+        for e in history
+        if e["type"] == "TaskScheduled"
+    ]
+    created = {
+        p["EndpointConfigName"]: p.get("KmsKeyId") for r, p in scheduled if r == "createEndpointConfig"
+    }
+    updated = [p["EndpointConfigName"] for r, p in scheduled if r in {"updateEndpoint", "createEndpoint"}]
+    assert len(updated) == 2, "the canary and the promotion"
+    assert all(created[config] == KMS_KEY for config in updated), (created, updated)
+    statement = _kms_statement(_load(SM_POLICY))
+    assert statement["Action"] == "kms:CreateGrant"
+    assert statement["Resource"] == "arn:aws:kms:*:*:key/*"
+    assert statement["Condition"] == {
+        "StringLike": {"kms:ViaService": "sagemaker.*.amazonaws.com"},
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+    }
+    bound = _kms_statement(_template_policy("StateMachineRole"))
+    assert bound["Condition"]["StringLike"]["kms:ViaService"] == {
+        "Fn::Sub": "sagemaker.${AWS::Region}.amazonaws.com"
+    }
+
+
+def test_the_template_lets_auto_scaling_make_its_target_tracking_alarms_under_a_prefix() -> None:
+    """PutScalingPolicy (target tracking) creates, and DeregisterScalableTarget deletes,
+    ``TargetTracking-<resource id>-…`` alarms with the caller's cloudwatch permissions
+    (https://docs.aws.amazon.com/autoscaling/application/userguide/security_iam_id-based-policy-examples.html);
+    an endpoint's resource id is ``endpoint/NAME/variant/VARIANT``. With an EndpointNamePrefix the alarm
+    permissions name the deploy's own alarms and those."""
+    (statement,) = [
+        s
+        for s in _template_policy("StateMachineRole")["Statement"]
+        if "cloudwatch:PutMetricAlarm" in _as_list(s["Action"])
+    ]
+    assert set(_as_list(statement["Action"])) == {"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"}
+    resources = [r["Fn::Sub"].split(":alarm:")[1] for r in _as_list(statement["Resource"])]
+    assert resources == ["${EndpointNamePrefix}*", "TargetTracking-endpoint/${EndpointNamePrefix}*"]

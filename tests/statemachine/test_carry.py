@@ -66,7 +66,7 @@ def _real_endpoint(deploys: Deploys) -> str:
             {
                 "VariantName": "Blue",
                 "ModelName": "ep-v1",
-                "InstanceType": "ml.g5.xlarge",
+                "InstanceType": "ml.p3.2xlarge",
                 "InitialInstanceCount": 2,
                 "InitialVariantWeight": 1.0,
                 **VARIANT_SETTINGS,
@@ -106,7 +106,7 @@ def test_canary_and_promoted_configs_and_the_new_model_keep_every_setting(deploy
     variants = {v["VariantName"]: v for v in canary["ProductionVariants"]}
     for name in ("Blue", "Canary"):
         assert _subset(variants[name], VARIANT_SETTINGS) == VARIANT_SETTINGS, name
-    assert (variants["Blue"]["ModelName"], variants["Blue"]["InstanceType"]) == ("ep-v1", "ml.g5.xlarge")
+    assert (variants["Blue"]["ModelName"], variants["Blue"]["InstanceType"]) == ("ep-v1", "ml.p3.2xlarge")
     assert _tags(deploys, canary["EndpointConfigArn"]) == sorted(CONFIG_TAGS, key=lambda t: t["Key"])
 
     outcome = deploys.finish(arn)
@@ -115,7 +115,7 @@ def test_canary_and_promoted_configs_and_the_new_model_keep_every_setting(deploy
     assert (final["DataCaptureConfig"], final["KmsKeyId"]) == (CAPTURE, VOLUME_KEY)
     [variant] = final["ProductionVariants"]
     assert _subset(variant, VARIANT_SETTINGS) == VARIANT_SETTINGS
-    assert (variant["VariantName"], variant["InstanceType"]) == ("Blue", "ml.g5.xlarge")
+    assert (variant["VariantName"], variant["InstanceType"]) == ("Blue", "ml.p3.2xlarge")
     assert _tags(deploys, final["EndpointConfigArn"]) == sorted(CONFIG_TAGS, key=lambda t: t["Key"])
 
     model = deploys.sm.describe_model(ModelName=document.Names.Model)
@@ -260,7 +260,7 @@ def test_fields_are_carried_by_name_whatever_the_sdk_casing_of_acronyms() -> Non
     recased = {
         "VariantName": "Blue",
         "ModelName": "ep-v1",
-        "InstanceType": "ml.g5.xlarge",
+        "InstanceType": "ml.p3.2xlarge",
         "InitialInstanceCount": 2,
         "VolumeSizeInGb": 64,
         "EnableSsmAccess": True,

@@ -107,7 +107,8 @@ def test_the_source_is_within_its_size_targets_and_writes_each_retry_policy_once
     assert len(source.splitlines()) <= 1300
     assert len(_all_states()) <= 65
     assert source.count("SageMaker.ThrottlingException") == 1, "the throttling retrier is written once"
-    assert source.count("IntervalSeconds") == 2, "two retry policies, each once"
+    assert source.count("IntervalSeconds") == 3, "three retry policies, each once"
+    assert source.count("ApplicationAutoScaling.ObjectNotFoundException") == 1, "retry_scaling, written once"
     assert source.count("Type: Wait") == 4, "the hold, the endpoint wait, the bake wait, the quiet bake"
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from canary.emulator import Emulator, Published
 from canary.execution_input import ApprovalSettings, NotifySettings
-from tests.statemachine.conftest import Deploys, Outcome
+from tests.statemachine.conftest import Deploys, Outcome, make_document
 from tests.statemachine.test_gates import _answer
 
 pytestmark = pytest.mark.execution
@@ -162,3 +162,24 @@ def test_without_a_topic_nothing_is_published(deploys: Deploys) -> None:
     assert outcome.error == "Canary.UnsupportedEndpoint"
     assert "Publish" not in outcome.entered()
     assert outcome.calls("arn:aws:states:::aws-sdk:sns:publish") == 0
+
+
+def test_a_63_character_endpoint_name_loses_no_notification(
+    deploys: Deploys, aws: Any, emulator: Emulator
+) -> None:
+    """SNS refuses a subject of 100 characters or more, or with control characters
+    (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html, "less than 100 characters long"),
+    as the emulator does: the subject is cut to 99, so the gate of the longest endpoint name
+    SageMaker allows (63 characters) is still published."""
+    topic = _topic(aws)
+    deploys.endpoint = "e" * 63
+    deploys.existing_endpoint()
+    approval = ApprovalSettings(Mode="before-promote", TimeoutSeconds=1, OnTimeout="promote")
+    document = make_document("ep", Approval=approval, Notify=_notify(topic))
+    outcome = deploys.run(document.model_copy(update={"EndpointName": deploys.endpoint}))
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    published = emulator.published(topic)
+    assert _events(published) == ["started", "gate", "deployed"]
+    gate = published[1].subject or ""
+    assert gate == ("e" * 63 + ": waits for approval after the 20% bake")[:99]
+    assert outcome.attempts("Publish") == ["ok", "ok", "ok"]
