@@ -295,3 +295,40 @@ def test_endpoint_with_two_variants_exits_2(runner: Runner, recorder: Recorder, 
     assert "2 production variants" in error.data
     assert recorder.writes == []
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
+
+
+def test_a_busy_endpoint_is_not_explained_by_an_earlier_updates_failure_reason(
+    runner: Runner, recorder: Recorder, aws: Any, emulator: Any
+) -> None:
+    """DescribeEndpoint's FailureReason: "If the status of the endpoint is Failed, or the status is
+    InService but update operation fails, this provides the reason why it failed"
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html). SageMaker
+    keeps it on the endpoint: while a later update runs it is history, not why the endpoint is busy."""
+    from tests.conftest import timings
+
+    sagemaker = aws("sagemaker")
+    make_endpoint(aws, "busy", ["AllTraffic"])
+    for tag in ("broken", "1.1"):
+        sagemaker.create_model(
+            ModelName=f"busy-{tag}",
+            ExecutionRoleArn=ROLE,
+            PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:{tag}"},
+        )
+        variant = {"VariantName": "AllTraffic", "ModelName": f"busy-{tag}", "InstanceType": "ml.m5.large"}
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=f"busy-{tag}", ProductionVariants=[{**variant, "InitialInstanceCount": 1}]
+        )
+    sagemaker.update_endpoint(EndpointName="busy", EndpointConfigName="busy-broken")
+    wait_for(lambda: "FailureReason" in sagemaker.describe_endpoint(EndpointName="busy"), 30)
+    emulator.set_timings(timings(update_seconds=60))
+    sagemaker.update_endpoint(EndpointName="busy", EndpointConfigName="busy-1.1")
+    described = sagemaker.describe_endpoint(EndpointName="busy")
+    assert described["EndpointStatus"] == "Updating"
+    assert described["FailureReason"], "the earlier update's reason is still there"
+    recorder.clear()
+    result = runner.run_here(base_inputs(endpoint_name="busy"))
+    assert result.returncode == 2, result.stdout
+    (error,) = result.log.named("error")
+    assert error.data.startswith("endpoint-name: endpoint busy is Updating: another update"), error.data
+    assert described["FailureReason"] not in error.data
+    assert recorder.writes == []
