@@ -6,7 +6,10 @@ hands them to ``tools/render-summary.mjs`` (micromark with GFM, Mermaid from ``t
 Debian's ``chromium`` through playwright-core), which reports what a reader sees on the light and
 the dark page. Screenshots, for a look with your own eyes (the folder is git-ignored):
 
-    .venv/bin/python -m tests.presentation.summary_render [FOLDER]    # default .screenshots/
+    .venv/bin/python -m tests.presentation.summary_render [FOLDER [SUMMARY.md ...]]
+
+FOLDER defaults to .screenshots/; given Markdown files (a ``$GITHUB_STEP_SUMMARY`` a local deploy
+wrote) are drawn instead of the demo's runs, each as ``STEM.light.png`` and ``STEM.dark.png``.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ def main(argv: Sequence[str]) -> int:
         sys.stderr.write(f"cannot render: install {problem}\n")
         return 2
     folder.mkdir(parents=True, exist_ok=True)
-    for seen in render(summaries(), folder):
+    given = [{"name": Path(f).stem, "markdown": Path(f).read_text(encoding="utf-8")} for f in argv[1:]]
+    for seen in render(given or summaries(), folder):
         errors = [c["error"] for c in seen["charts"] if c["error"]]
         state = f"{len(errors)} Mermaid error(s)" if errors else "no Mermaid error"
         shot = folder / f"{seen['name']}.{seen['theme']}.png"
