@@ -24,8 +24,8 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const MERMAID = join(here, "node_modules", "mermaid", "dist", "mermaid.min.js");
 const THEMES = {
-  light: { background: "#ffffff", text: "#1f2328", border: "#d1d9e0", mermaid: "default" },
-  dark: { background: "#0d1117", text: "#f0f6fc", border: "#3d444d", mermaid: "dark" },
+  light: { background: "#ffffff", text: "#1f2328", border: "#d1d9e0", link: "#0969da", mermaid: "default" },
+  dark: { background: "#0d1117", text: "#f0f6fc", border: "#3d444d", link: "#4493f8", mermaid: "dark" },
 };
 
 function page(theme) {
@@ -34,7 +34,7 @@ function page(theme) {
     body { background: ${t.background}; color: ${t.text}; margin: 24px; width: 880px;
       font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
     table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid ${t.border}; padding: 4px 10px; }
-    code { font-family: ui-monospace, monospace; }
+    code { font-family: ui-monospace, monospace; } a { color: ${t.link}; }
   </style></head><body><article class="markdown-body"></article></body></html>`;
 }
 
