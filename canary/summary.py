@@ -136,10 +136,8 @@ def summary_markdown(
     ]
     lines += [f"| {label} | {md(value)} |" for label, value in rows if value]
     if commit:
-        shown = md(commit[:7])
-        lines.append(
-            f"| Commit | {f'[{shown}]({_url(commit_url)})' if commit_url.startswith('https://') else shown} |"
-        )
+        shown, target = md(commit[:7]), _url(commit_url)
+        lines.append(f"| Commit | {f'[{shown}]({target})' if target != '#' else shown} |")
     if execution_arn:
         link = f"[{md(execution_arn.rsplit(':', 1)[-1])}]({_url(console_url)})" if console_url else ""
         lines.append(f"| Execution | {link or md(execution_arn)} |")
@@ -237,8 +235,8 @@ def steps_table(timeline: Sequence[TimelineEntry]) -> list[str]:
 
 
 def _url(url: str) -> str:
-    """A URL safe inside Markdown link parentheses (only https links are kept)."""
-    if not url.startswith("https://"):
+    """A URL safe inside Markdown link parentheses (only https links without spaces or controls)."""
+    if not url.startswith("https://") or any(c.isspace() or ord(c) < 32 for c in url):
         return "#"
     return (
         url.replace("(", "%28")

@@ -95,3 +95,12 @@ def test_each_step_has_its_start_and_duration() -> None:
     ]
     bake = next(row for row in rows if row.startswith("| Bake 10%"))
     assert int(bake.rsplit(" | ", 1)[1].removesuffix("s |")) >= 6, "a 6 s bake took at least 6 s"
+
+
+def test_the_commit_is_linked_only_to_a_clean_https_address() -> None:
+    from canary.summary import summary_markdown
+
+    outcome = Outcome("deployed", "SUCCEEDED", None, None, {})
+    for url in ("javascript:alert(1)", "https://github.com/a/b/commit/x\n[y](https://evil)", ""):
+        markdown = summary_markdown(outcome, [], commit="3f2b9c1d4e", commit_url=url)
+        assert "| Commit | 3f2b9c1 |" in markdown, url
