@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tools/node_modules/.installed
 ASL := canary/statemachine.asl.json
 
-.PHONY: all demo test lint typecheck pytest bench lock clean
+.PHONY: all demo test lint typecheck pytest bench lock clean screenshots
 
 all: test
 
@@ -44,8 +44,13 @@ lint: $(STAMP) $(NODE_STAMP)
 # Six workers on two cores: most of a test's time is the emulator's simulated waits (holds, bakes,
 # endpoint updates), which overlap; the CPU left (the emulator's interpreter, moto's server, the
 # action's start-up) keeps the two cores about 85 % busy. 791 tests in 3½ minutes.
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -n 6
+
+# The step summaries of the demo's recorded runs as github.com draws them (GFM, Mermaid 11, Chromium),
+# light and dark, in .screenshots/ (git-ignored). Needs Debian's chromium (.ci/run installs it).
+screenshots: $(STAMP) $(NODE_STAMP)
+	$(PY) -m tests.presentation.summary_render .screenshots
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -56,4 +61,4 @@ lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -c requirements/dev.txt -o requirements/runtime.txt
 
 clean:
-	rm -rf $(VENV) tools/node_modules .mypy_cache .ruff_cache .pytest_cache .bench
+	rm -rf $(VENV) tools/node_modules .mypy_cache .ruff_cache .pytest_cache .bench .screenshots

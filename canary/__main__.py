@@ -143,28 +143,38 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _add_deploy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from canary.cli_help import input_help
     from canary.settings import INPUT_NAMES
 
     deploy = sub.add_parser(
         "deploy",
         help="canary-deploy an endpoint (the action's inputs as flags)",
         description="Canary-deploy a SageMaker endpoint; every flag is the action input of the same name "
-        "(see action.yml), given as a string.",
+        "(action.yml), given as a string.",
     )
+    helps = input_help()
     required = {"endpoint-name", "image-uri", "execution-role-arn"}
-    for name in INPUT_NAMES:
+    ordered = [name for name in helps if name in INPUT_NAMES] + [n for n in INPUT_NAMES if n not in helps]
+    for name in ordered:  # in action.yml's order
+        fallback = "required; see action.yml" if name in required else "see action.yml"
         deploy.add_argument(
             f"--{name}",
             dest=name.replace("-", "_"),
             metavar="VALUE",
-            help="required" if name in required else None,
+            help=helps.get(name, fallback),
         )
     deploy.set_defaults(func=_deploy)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m canary", description=__doc__)
+    from canary.cli_help import plain
+
+    parser = argparse.ArgumentParser(
+        prog="python -m canary",
+        description=plain(__doc__ or ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     emu = sub.add_parser("emulator", help="serve the local AWS (moto, extended) on 127.0.0.1")
     emu.add_argument("--port", type=int, default=5000, help="TCP port (default 5000)")

@@ -415,6 +415,7 @@ class Action:
     def _summary(self, settings: Settings, outcome: Outcome, renderer: Renderer) -> None:
         from canary.render import summary_markdown
 
+        run = RunContext.from_env(self.env)
         markdown = summary_markdown(
             outcome=outcome,
             timeline=renderer.timeline,
@@ -424,6 +425,11 @@ class Action:
             model_name=self.report.model_name,
             endpoint_config_name=self.report.endpoint_config_name,
             checks=renderer.checks,
+            facts=renderer.facts.facts,
+            commit=run.sha or "",
+            commit_url=f"{run.server_url}/{run.repository}/commit/{run.sha}"
+            if run.repository and run.sha
+            else "",
         )
         self.runner.append_summary(markdown)
         self.summary_written = True

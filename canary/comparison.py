@@ -15,11 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from canary.summary import Level, clock, md
+from canary.summary import Level, md
 
 SIDES = ("canary", "baseline")
-CHART_MAX_CHECKS = 60
-"""At most this many checks on a chart (the latest ones)."""
 
 
 @dataclass(frozen=True)
@@ -131,37 +129,12 @@ def _last_per_phase(checks: Sequence[Check]) -> list[tuple[Check, int]]:
     return list(rows.values())
 
 
-def _number(value: float) -> str:
-    rounded = round(value, 2)
-    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
-
-
-def _chart(title: str, axis: str, checks: Sequence[Check], pick: Any) -> list[str]:
-    labels = ", ".join(f'"+{clock(c.elapsed)}"' for c in checks)
-    canary = [pick(c.canary) for c in checks]
-    baseline = [pick(c.baseline) for c in checks]
-    top = max([*canary, *baseline, 0.0])
-    return [
-        "```mermaid",
-        "xychart-beta",
-        f'    title "{title}"',
-        f"    x-axis [{labels}]",
-        f'    y-axis "{axis}" 0 --> {_number(top * 1.1 if top > 0 else 1)}',
-        f"    line [{', '.join(_number(v) for v in canary)}]",
-        f"    line [{', '.join(_number(v) for v in baseline)}]",
-        "```",
-        "",
-    ]
-
-
 def comparison_markdown(checks: Sequence[Check]) -> list[str]:
-    """Markdown lines: a per-step table (each step's last check) and charts of canary vs baseline
-    (5xx rate and p99 latency at each check; first line the canary, second the baseline)."""
+    """Markdown lines: a per-step table, each step's last check (its verdict's numbers). The charts
+    of every check are :func:`canary.summary_charts.comparison_charts`."""
     if not checks:
         return []
     lines = [
-        "<details open><summary>Canary vs baseline</summary>",
-        "",
         "| step | checks | canary invocations | canary 5xx | baseline 5xx | canary p99 | baseline p99 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -172,15 +145,4 @@ def comparison_markdown(checks: Sequence[Check]) -> list[str]:
             f"| {c.rate5xx:.2f} % ({_count(c.errors5xx)}) | {b.rate5xx:.2f} % ({_count(b.errors5xx)}) "
             f"| {_ms(c.p99_us)} | {_ms(b.p99_us)} |"
         )
-    lines.append("")
-    shown = list(checks[-CHART_MAX_CHECKS:])
-    lines += _chart("5xx rate (%): canary, then baseline", "5xx (%)", shown, lambda n: n.rate5xx)
-    if any(c.canary.p99_us is not None or c.baseline.p99_us is not None for c in shown):
-        lines += _chart(
-            "p99 ModelLatency (ms): canary, then baseline",
-            "p99 (ms)",
-            shown,
-            lambda n: (n.p99_us or 0) / 1000,
-        )
-    lines += ["</details>", ""]
-    return lines
+    return [*lines, ""]

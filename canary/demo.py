@@ -39,6 +39,9 @@ ACCOUNT = "123456789012"
 ENDPOINT_SECONDS = 2.0
 """Simulated duration of CreateEndpoint/UpdateEndpoint in the demo (real SageMaker: minutes)."""
 ALARM = "demo-churn-p99-latency"
+ALARM_THRESHOLD_MS = 1000.0
+"""The latency alarm fires above this p99 ModelLatency (scenario 3 trips it)."""
+BASELINE_P99_MS = 170.0
 BASELINE_5XX = 0.001
 """Share of the current variant's invocations answered 5xx in the demo."""
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/churn-model"
@@ -55,6 +58,14 @@ class Scenario:
     trip_alarm: bool = False
     canary_5xx: float = 0.002
     """Share of the canary's invocations answered 5xx (the baseline's: :data:`BASELINE_5XX`)."""
+    canary_p99_ms: float = 180.0
+    """The canary's p99 ModelLatency (the baseline's: :data:`BASELINE_P99_MS`)."""
+
+    @property
+    def alarm_reason(self) -> str:
+        """What the demo's latency alarm says when it trips: the canary's own p99."""
+        p99, threshold = self.canary_p99_ms / 1000, ALARM_THRESHOLD_MS / 1000
+        return f"demo: p99 latency {p99:g} s > {threshold:g} s for 3 datapoints"
 
 
 SCENARIOS = (
@@ -81,6 +92,7 @@ SCENARIOS = (
             "alarm-names": ALARM,
         },
         trip_alarm=True,
+        canary_p99_ms=2300.0,  # past the alarm's 1 s: the alarm says so, and so do the checks' numbers
     ),
     Scenario(
         "4/4  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
@@ -126,8 +138,11 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _trip_alarm_during_bake(client: Any, sagemaker: Any, stop: threading.Event, out: TextIO) -> None:
-    """Wait until the canary variant serves traffic, then set the user's alarm to ALARM."""
+def _trip_alarm_during_bake(
+    client: Any, sagemaker: Any, stop: threading.Event, out: TextIO, reason: str
+) -> None:
+    """Wait until the canary variant serves traffic, then set the user's alarm to ALARM (CloudWatch
+    would, from the canary's p99; the emulator does not evaluate alarms)."""
     while not stop.wait(0.5):
         try:
             endpoint = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
@@ -136,12 +151,8 @@ def _trip_alarm_during_bake(client: Any, sagemaker: Any, stop: threading.Event, 
         variants = endpoint.get("ProductionVariants", [])
         if endpoint.get("EndpointStatus") == "InService" and len(variants) > 1:
             time.sleep(3)
-            client.set_alarm_state(
-                AlarmName=ALARM,
-                StateValue="ALARM",
-                StateReason="demo: p99 latency 2.3 s > 1 s for 3 datapoints",
-            )
-            out.write(f"\n    [demo] set alarm {ALARM} to ALARM (p99 latency 2.3 s > 1 s)\n\n")
+            client.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason=reason)
+            out.write(f"\n    [demo] set alarm {ALARM} to ALARM ({reason.removeprefix('demo: ')})\n\n")
             out.flush()
             return
 
@@ -208,7 +219,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 ExtendedStatistic="p99",
                 Period=60,
                 EvaluationPeriods=3,
-                Threshold=1_000_000,
+                Threshold=ALARM_THRESHOLD_MS * 1000,  # ModelLatency is in microseconds
                 ComparisonOperator="GreaterThanThreshold",
             )
             boto3.client("sns", region_name=REGION, endpoint_url=emulator.url).create_topic(
@@ -238,14 +249,18 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 if scenario.trip_alarm:
                     trip = threading.Thread(
                         target=_trip_alarm_during_bake,
-                        args=(cloudwatch, sagemaker, stop, stream),
+                        args=(cloudwatch, sagemaker, stop, stream, scenario.alarm_reason),
                         daemon=True,
                     )
                     trip.start()
                 started = time.monotonic()
                 traffic = {
-                    "Canary": VariantTraffic(60, rate_5xx=scenario.canary_5xx, latency_ms=42, p99_ms=180),
-                    "AllTraffic": VariantTraffic(240, rate_5xx=BASELINE_5XX, latency_ms=40, p99_ms=170),
+                    "Canary": VariantTraffic(
+                        60, rate_5xx=scenario.canary_5xx, latency_ms=42, p99_ms=scenario.canary_p99_ms
+                    ),
+                    "AllTraffic": VariantTraffic(
+                        240, rate_5xx=BASELINE_5XX, latency_ms=40, p99_ms=BASELINE_P99_MS
+                    ),
                 }
                 with environment(env), TrafficFeed(cloudwatch, ENDPOINT, traffic, interval=0.5):
                     status = main(out=stream, env=dict(os.environ))

@@ -132,7 +132,9 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             "Deleting": "wait until it is gone, then re-run to create it",
         }
         hint = hints.get(state.status or "", "wait until it is InService, then re-run")
-        reason = f" ({state.failure_reason})" if state.failure_reason else ""
+        # FailureReason explains a Failed endpoint; on any other status it is an earlier update's
+        # (SageMaker keeps it), not why the endpoint is busy now.
+        reason = f" ({state.failure_reason})" if state.failure_reason and state.status == "Failed" else ""
         raise ConfigurationError(f"endpoint-name: endpoint {name} is {state.status}{reason}: {hint}")
     if len(state.variants) != 1:
         listed = ", ".join(v.name for v in state.variants)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canary.alarm_limits import MAX_USER_ALARMS
+from canary.plan_limits import plan_problem
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
@@ -297,93 +298,6 @@ class NotifySettings(_Doc):
         pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$",
         description="ARN of a standard SNS topic (FIFO topics are not supported).",
     )
-
-
-MAX_HISTORY_EVENTS = 25_000
-"""Step Functions ends an execution whose history reaches 25,000 events (service quota)."""
-
-MAX_EXECUTION_SECONDS = 604_800
-"""The definition's top-level ``TimeoutSeconds``: a backstop the plan must stay well inside."""
-
-_FIXED_EVENTS = 200
-"""Events of a deploy outside its endpoint waits and bakes (prepare, creates, promotion, a full
-rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml has ~45 states."""
-
-_EVENTS_PER_POLL = 9
-"""Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
-
-_EVENTS_PER_CHECK = 14
-"""CheckAlarms task (5) + ReadMetrics task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
-
-
-def _polls(polling: PollingSettings) -> int:
-    """Most endpoint reads one wait can make before Polling.TimeoutSeconds ends it."""
-    waited, seconds, polls = 0, polling.InitialSeconds, 1
-    while waited < polling.TimeoutSeconds:
-        waited += seconds
-        seconds = min(seconds * 2, polling.MaxSeconds)
-        polls += 1
-    return polls
-
-
-def plan_bounds(
-    steps: int,
-    bake_seconds: int,
-    check_seconds: int,
-    checks_alarms: bool,
-    polling: PollingSettings,
-    *,
-    extensions: int = 0,
-) -> tuple[int, int]:
-    """The most history events and seconds a deploy of this plan can take (retries aside).
-
-    Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
-    most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
-    every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
-    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first.
-    """
-    waits = steps + 3
-    bakes = steps * (1 + extensions)
-    checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
-    events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + bakes * checks * _EVENTS_PER_CHECK
-    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * bake_seconds
-    return events, seconds
-
-
-def plan_problem(
-    steps: int,
-    bake_seconds: int,
-    check_seconds: int,
-    checks_alarms: bool,
-    polling: PollingSettings,
-    *,
-    extensions: int = 0,
-    gate_seconds: int = 0,
-) -> str | None:
-    """Why Step Functions could not run this plan to its end (too long a history or run), or None.
-
-    ``gate_seconds``: the longest the approval gates can wait, all together.
-    """
-    events, seconds = plan_bounds(
-        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
-    )
-    seconds += gate_seconds
-    if events > MAX_HISTORY_EVENTS:
-        return (
-            f"the plan could write {events:,} history events, more than the {MAX_HISTORY_EVENTS:,} Step "
-            f"Functions allows one execution ({steps} step(s) of a {bake_seconds} s bake checked every "
-            f"{check_seconds} s"
-            + (f", up to {extensions} extension(s) each" if extensions else "")
-            + "): raise alarm-check-seconds (AlarmCheckSeconds), shorten wait-minutes "
-            "(BakeSeconds), use fewer canary-weights or max-extensions, or a longer endpoint-poll-seconds"
-        )
-    if seconds > MAX_EXECUTION_SECONDS * 0.9:
-        return (
-            f"the plan could run {seconds / 3600:.0f} h, past the state machine's "
-            f"{MAX_EXECUTION_SECONDS // 3600} h limit: shorten wait-minutes (BakeSeconds) or "
-            "approval-timeout-minutes, or use fewer canary-weights"
-        )
-    return None
 
 
 class ExecutionInput(_Doc):

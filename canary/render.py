@@ -31,6 +31,7 @@ from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
 from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
+from canary.summary_facts import FactsReader
 from canary.task_lines import (
     EXPECTED_FAILURES,
     HARMLESS_FAILURES,
@@ -157,6 +158,8 @@ class Renderer:
         """Milestones of the deploy, for :func:`summary_markdown`."""
         self.checks: list[Check] = []
         """Each bake check's canary and baseline numbers, for :func:`summary_markdown`."""
+        self.facts = FactsReader()
+        """The plan, the reported traffic and the endpoint before the deploy, for :func:`summary_markdown`."""
         self.phase = ""
         self.variables: dict[str, Any] = {}
         """The execution's variables so far, from the ``…StateExited`` events."""
@@ -266,6 +269,7 @@ class Renderer:
                 self._verdict(ev, assigned)
             if self._exited == "SmokeTest":
                 self._smoke_test(ev)
+        self.facts.event(ev, self.variables)
 
     def _smoke_test(self, ev: HistoryEvent) -> None:
         wait = self.variables.get("wait")

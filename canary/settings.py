@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from canary.errors import InvalidInputError
-from canary.execution_input import PollingSettings, plan_problem, polling_problem
+from canary.execution_input import PollingSettings, polling_problem
 from canary.input_fields import INPUT_PREFIX, empty_is_default, input_alias
 from canary.input_patterns import (
     ENDPOINT_NAME,
@@ -44,6 +44,7 @@ from canary.parsers import (
     parse_weights,
     text_of,
 )
+from canary.plan_limits import plan_culprit, plan_problem
 from canary.settings_checks import CheckInputs
 
 
@@ -253,17 +254,17 @@ class Settings(CheckInputs):
         else:
             gated = self.max_error_rate_increase is not None or self.max_latency_increase is not None
             extending = self.min_canary_invocations and self.on_low_traffic == "extend"
-            problem = plan_problem(
+            plan = (
                 len(self.canary_weights),
                 self.bake_seconds,
                 self.alarm_check_seconds,
                 bool(self.alarm_names) or self.error_alarms or gated,
                 self.polling,
-                extensions=self.max_extensions if extending else 0,
-                gate_seconds=self.gate_seconds,
             )
+            extensions = self.max_extensions if extending else 0
+            problem = plan_problem(*plan, extensions=extensions, gate_seconds=self.gate_seconds)
             if problem:
-                problems.append(f"alarm-check-seconds: {problem}")
+                problems.append(f"{plan_culprit(*plan, extensions=extensions)}: {problem}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

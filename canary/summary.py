@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from canary.outcome import Outcome
 
 if TYPE_CHECKING:
     from canary.comparison import Check
+    from canary.summary_facts import DeployFacts
 
 Level = Literal["info", "ok", "warn", "error", "detail"]
 ICONS: Mapping[Level, str] = {"info": "•", "ok": "✓", "warn": "!", "error": "✗", "detail": " "}
@@ -46,7 +46,12 @@ def clock(seconds: float) -> str:
 
 
 def outcome_headline(o: Outcome) -> str:
-    """One sentence saying how the deploy ended (contains untrusted text: the cause)."""
+    """One sentence saying how the deploy ended (contains untrusted text: the cause).
+
+    ``Rolled back (Canary.RolledBack): endpoint E is on C again. Alarm …``: the label once (a cause
+    that starts with it, as the state machine's rollback causes do, does not repeat it), then the
+    error's name, or the execution's status when there is none.
+    """
     summary = o.summary
     if o.outcome == "deployed":
         model = summary.get("ModelName")
@@ -61,10 +66,12 @@ def outcome_headline(o: Outcome) -> str:
         "timed-out": "Timed out",
         "cancelled": "Cancelled",
     }[o.outcome]
-    detail = ": ".join(part for part in (o.error, o.cause) if part)
+    detail = o.cause or ""
+    if detail.lower().startswith(f"{label.lower()}: "):
+        detail = detail[len(label) + 2 :]
     if o.outcome == "timed-out" and o.status == "RUNNING":
         detail = detail or "stopped following; the execution goes on"
-    return f"{label} ({o.status})" + (f": {detail}" if detail else "")
+    return f"{label} ({o.error or o.status})" + (f": {detail}" if detail else "")
 
 
 # -- step summary ---------------------------------------------------------------------------------
@@ -75,8 +82,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 def md(text: object) -> str:
     """Escape untrusted text for GitHub Markdown (one line; no HTML, links, mentions or table breaks)."""
     one_line = inert(str(text)).replace("⏎", " ")
-    escaped = html.escape(one_line, quote=True)
-    escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
+    # Markdown's characters first, then HTML's (only & < >: quotes are plain text outside a tag): the
+    # other way round, an entity's "#" would be escaped and show as text ("baseline&#x27;s").
+    escaped = html.escape(_MD_SPECIAL.sub(r"\\\1", one_line), quote=False)
     return escaped.replace("@", "&#64;").replace("://", "&#58;//").replace("www.", "www&#46;")
 
 
@@ -93,29 +101,57 @@ def summary_markdown(
     model_name: str = "",
     endpoint_config_name: str = "",
     checks: Sequence[Check] = (),
+    facts: DeployFacts | None = None,
+    commit: str = "",
+    commit_url: str = "",
 ) -> str:
-    """The step summary: outcome, what was deployed, a link to the execution, a chart of the canary's
-    traffic over time (:func:`traffic_chart`), the canary against its baseline at each check
-    (:func:`canary.comparison.comparison_markdown`) and the timeline table."""
+    """The step summary: the outcome in one sentence; what serves now, what was deployed (image,
+    model data, commit) and the plan; each step's duration; charts of the new model's traffic and
+    of the canary against its baseline on one time axis (:mod:`canary.summary_charts`); the numbers
+    of each bake step (:func:`canary.comparison.comparison_markdown`); the timeline.
+    ``facts``: what the history said beside the timeline (:class:`canary.summary_facts.FactsReader`)."""
     from canary.comparison import comparison_markdown
+    from canary.summary_charts import comparison_charts, time_axis, traffic_chart
+    from canary.summary_facts import DeployFacts
 
+    facts = facts or DeployFacts()
     icon = _OUTCOME_ICON.get(outcome.outcome, "")
-    lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {outcome.outcome}", ""]
+    words = outcome.outcome.replace("-", " ")
+    lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {words}", ""]
     lines += [f"**{md(outcome_headline(outcome))}**", ""]
+    new_model = model_name or str(outcome.summary.get("ModelName", "")) or facts.new_model
     rows = [
-        ("Outcome", f"{outcome.outcome} (Step Functions status {outcome.status})"),
+        ("Serving now", serving_now(outcome, facts, new_model, endpoint_config_name)),
+        ("Image", facts.image),
+        ("Model data", facts.model_data),
+        ("Plan", plan_text(facts, first_deploy=_first_deploy(facts, timeline))),
         ("Endpoint", endpoint_name),
-        ("Model", model_name or str(outcome.summary.get("ModelName", ""))),
+        ("New model", new_model),
         ("Endpoint config", endpoint_config_name or str(outcome.summary.get("EndpointConfigName", ""))),
     ]
-    lines += ["| | |", "|---|---|"]
+    # The first row is the table's header: a GFM table has one, and an empty one shows as a blank bar.
+    lines += [
+        f"| Outcome | {md(outcome.outcome)} (Step Functions status {md(outcome.status)}) |",
+        "|---|---|",
+    ]
     lines += [f"| {label} | {md(value)} |" for label, value in rows if value]
+    if commit:
+        shown, target = md(commit[:7]), _url(commit_url)
+        lines.append(f"| Commit | {f'[{shown}]({target})' if target != '#' else shown} |")
     if execution_arn:
         link = f"[{md(execution_arn.rsplit(':', 1)[-1])}]({_url(console_url)})" if console_url else ""
         lines.append(f"| Execution | {link or md(execution_arn)} |")
     lines.append("")
-    lines += traffic_chart(outcome, timeline)
-    lines += comparison_markdown(checks)
+    lines += steps_table(timeline)
+    axis = time_axis(timeline[-1].elapsed) if len(timeline) > 1 else None
+    if axis is not None:
+        lines += traffic_chart(facts, axis)
+    if checks:
+        lines += ["<details open><summary>Canary vs baseline</summary>", ""]
+        lines += comparison_markdown(checks)
+        if axis is not None:
+            lines += comparison_charts(checks, axis, facts)
+        lines += ["</details>", ""]
     if timeline:
         lines += [
             "<details open><summary>Timeline</summary>",
@@ -131,118 +167,76 @@ def summary_markdown(
     return "\n".join(lines)
 
 
-_CANARY_PHASE = re.compile(r"(?:Canary|Bake) (\d{1,3}(?:\.\d{1,3})?)%")
-_PHASE_WEIGHTS: Mapping[str, float] = {"Prepare": 0.0, "First deploy": 0.0, "Promote": 100.0, "Rollback": 0.0}
-CHART_MAX_INTERVALS = 60
-"""At most this many sample intervals on the chart's time axis (61 points)."""
+def _first_deploy(facts: DeployFacts, timeline: Sequence[TimelineEntry]) -> bool:
+    return facts.first_deploy or any(e.phase == "First deploy" for e in timeline)
 
 
-def _phase_weight(phase: str) -> float | None:
-    """The new model's share of traffic (%) a phase stands for, or None when the phase says nothing."""
-    if (match := _CANARY_PHASE.fullmatch(phase)) is not None:
-        weight = float(match[1])
-        return weight if 0.0 <= weight <= 100.0 else None
-    return _PHASE_WEIGHTS.get(phase)
+def serving_now(outcome: Outcome, facts: DeployFacts, new_model: str, config: str) -> str:
+    """Which model takes the endpoint's traffic at the end (empty: unknown)."""
+    before = facts.before_model or "the model before this deploy"
+    where = f" (config {facts.before_config})" if facts.before_config else ""
+    if outcome.outcome == "deployed":
+        return f"the new model {new_model}" + (f" (config {config})" if config else "") if new_model else ""
+    if outcome.outcome == "rolled-back":
+        return f"{before}{where}: the model before this deploy; the new model serves nothing"
+    last = facts.traffic[-1][1] if facts.traffic else None
+    if last is None or outcome.status == "RUNNING":
+        return ""
+    if last == 0:
+        return f"{before}{where}, as the endpoint's last read showed"
+    if last == 100:
+        return f"the new model {new_model}, as the endpoint's last read showed"
+    return f"both: the new model {new_model} takes {last:g} % (the endpoint's last read)"
 
 
-def traffic_steps(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[tuple[float, float]]:
-    """``(seconds since start, traffic % to the new model)`` at each change, from the timeline.
+def plan_text(facts: DeployFacts, *, first_deploy: bool) -> str:
+    """The deploy's plan in one line: strategy, weights, bake, checks, gates, approval."""
+    from canary.task_lines import duration
 
-    0 before the canary, each canary weight from its step's start (``Canary N%``), 100 from the
-    promotion's start; 0 from a rollback's start. At the end: 100 when deployed, 0 when rolled back,
-    otherwise (failed, stopped, still running) the last known weight. Only numbers come out: a phase
-    title that is not one of the renderer's own (:data:`canary.render.PHASES`) changes nothing.
-    """
-    if not timeline:
-        return []
-    steps = [(0.0, 0.0)]
+    if first_deploy:
+        return "first deploy: the new model takes all traffic once the endpoint is InService"
+    if not facts.weights:
+        return ""
+    parts = [f"canary {' → '.join(f'{w:g} %' for w in [*facts.weights, 100.0])}"]
+    if facts.bake_seconds is not None:
+        parts.append(f"bake {duration(facts.bake_seconds)} per step")
+    alarms = len(facts.alarms) + (2 if facts.error_alarms else 0)
+    gated = facts.max_error_rate_increase is not None or facts.max_latency_increase is not None
+    if facts.check_seconds is not None and (alarms or gated):
+        what = f"{alarms} alarm(s)" if alarms else "the gates"
+        parts.append(f"{what} checked every {duration(facts.check_seconds)}")
+    if facts.max_error_rate_increase is not None:
+        points = facts.max_error_rate_increase
+        parts.append(f"canary 5xx rate at most baseline + {points:g} point{'' if points == 1 else 's'}")
+    if facts.max_latency_increase is not None:
+        parts.append(f"canary p99 at most baseline + {facts.max_latency_increase:g} %")
+    if facts.min_canary_invocations:
+        parts.append(f"under {facts.min_canary_invocations} canary invocations: {facts.on_low_traffic}")
+    if facts.approval:
+        parts.append(f"approval {facts.approval}")
+    return "; ".join(parts)
+
+
+def steps_table(timeline: Sequence[TimelineEntry]) -> list[str]:
+    """Markdown lines: each phase of the deploy, when it began and how long it took."""
+    spans: list[tuple[str, float]] = []
     for entry in timeline:
-        weight = _phase_weight(entry.phase) if entry.phase else None
-        if weight is not None and weight != steps[-1][1]:
-            steps.append((max(entry.elapsed, steps[-1][0]), weight))
-    end = max(timeline[-1].elapsed, steps[-1][0])
-    final = {"deployed": 100.0, "rolled-back": 0.0}.get(outcome.outcome, steps[-1][1])
-    if final != steps[-1][1]:
-        steps.append((end, final))
-    return steps
-
-
-def _sample(steps: Sequence[tuple[float, float]], step_seconds: float, points: int) -> list[float]:
-    """The weight in force at each sample time ``i * step_seconds``; a weight held for less than one
-    interval still shows, at the first sample after it started (so no canary step disappears)."""
-    values = []
-    for i in range(points):
-        at = i * step_seconds
-        values.append(next((w for t, w in reversed(steps) if t <= at), 0.0))
-    forced: set[int] = set()
-    for (start, weight), (end, _) in zip(steps, [*steps[1:], (float("inf"), 0.0)], strict=True):
-        first = min(math.ceil(start / step_seconds - 1e-9), points - 1)
-        if first * step_seconds >= end and first not in forced:
-            values[first] = weight
-            forced.add(first)
-    return values
-
-
-CHART_UNITS: Sequence[tuple[str, float, Sequence[float]]] = (
-    # (unit, seconds per unit, sample steps in that unit), for deploys up to 60 steps of the largest
-    ("seconds", 1.0, (1, 2, 5, 10)),
-    ("minutes", 60.0, (0.25, 0.5, 1, 2, 5, 10)),
-    ("hours", 3600.0, (0.25, 0.5, 1, 2, 4, 8, 12, 24)),
-)
-"""Units of the chart's time axis, the shortest that spans the deploy in at most
-:data:`CHART_MAX_INTERVALS` samples of one of its steps. Every step is a whole number or a power of
-two (exact in binary): Mermaid spreads a line over a linear axis by adding ``(max - min) / (n - 1)``
-to ``min`` until it passes ``max``, so an inexact step would drop the last point."""
-
-
-def chart_axis(seconds: float) -> tuple[str, float, int]:
-    """``(unit, step in that unit, intervals)`` of the time axis of a deploy that lasted ``seconds``."""
-    for unit, size, steps in CHART_UNITS:
-        for step in steps:
-            intervals = max(1, math.ceil(seconds / (step * size) - 1e-9))
-            if intervals <= CHART_MAX_INTERVALS:
-                return unit, step, intervals
-    unit, size, steps = CHART_UNITS[-1]
-    return unit, steps[-1], max(1, math.ceil(seconds / (steps[-1] * size) - 1e-9))
-
-
-def traffic_chart(outcome: Outcome, timeline: Sequence[TimelineEntry]) -> list[str]:
-    """Markdown lines of a Mermaid ``xychart-beta`` of the new model's traffic (%) over the deploy
-    (:func:`traffic_steps`), or no lines when the timeline is too short to draw.
-
-    The x axis runs from 0 to N steps in seconds, minutes or hours (:func:`chart_axis`): ``0 --> 40``
-    seconds for a demo, ``0 --> 45`` minutes for a real canary; the line has one value per sample.
-    Only numbers and fixed labels are written: nothing of the timeline's text reaches the chart.
-    """
-    steps = traffic_steps(outcome, timeline)
-    end = max(timeline[-1].elapsed, steps[-1][0]) if steps else 0.0
-    if end <= 0:
+        if entry.phase and (not spans or spans[-1][0] != entry.phase):
+            spans.append((entry.phase, entry.elapsed))
+    if not spans:
         return []
-    unit, step, intervals = chart_axis(end)
-    size = next(seconds for name, seconds, _ in CHART_UNITS if name == unit)
-    values = _sample(steps, step * size, intervals + 1)
-    return [
-        "```mermaid",
-        "xychart-beta",
-        '    title "Traffic to the new model (%)"',
-        f'    x-axis "{unit} since the start" 0 --> {_number(step * intervals)}',
-        '    y-axis "traffic (%)" 0 --> 100',
-        f"    line [{', '.join(_number(v) for v in values)}]",
-        "```",
-        "",
-    ]
+    end = timeline[-1].elapsed
+    from canary.task_lines import duration
 
-
-def _number(value: float) -> str:
-    """A finite number as Mermaid reads it (``10``, ``12.5``, ``0.015625``)."""
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value}")
-    return str(int(value)) if value == int(value) else repr(value)
+    lines = ["| step | began | took |", "|---|---:|---:|"]
+    for (phase, began), (_, until) in zip(spans, [*spans[1:], ("", end)], strict=True):
+        lines.append(f"| {md(phase)} | +{clock(began)} | {duration(until - began)} |")
+    return [*lines, ""]
 
 
 def _url(url: str) -> str:
-    """A URL safe inside Markdown link parentheses (only https links are kept)."""
-    if not url.startswith("https://"):
+    """A URL safe inside Markdown link parentheses (only https links without spaces or controls)."""
+    if not url.startswith("https://") or any(c.isspace() or ord(c) < 32 for c in url):
         return "#"
     return (
         url.replace("(", "%28")

@@ -68,7 +68,7 @@ MALFORMED: list[tuple[str, dict[str, str], str]] = [
     ("poll-too-long", {"endpoint_poll_seconds": "7200"}, "endpoint-poll-seconds"),
     ("history-too-long", {"wait_minutes": "1440", "alarm_check_seconds": "2"}, "alarm-check-seconds"),
     ("fast-polls-for-hours", {"endpoint_poll_max_seconds": "1", "endpoint_timeout_minutes": "1440"},
-     "alarm-check-seconds"),
+     "endpoint-poll-max-seconds"),
     ("endpoint-timeout-zero", {"endpoint_timeout_minutes": "0"}, "endpoint-timeout-minutes"),
     ("endpoint-timeout-days", {"endpoint_timeout_minutes": "2000"}, "endpoint-timeout-minutes"),
     ("volume-zero", {"volume_size_gb": "0"}, "volume-size-gb"),
@@ -143,6 +143,42 @@ def test_malformed_input_exits_2_naming_the_input_without_any_aws_call(
     assert ":" in lines[0].removeprefix(f"{name}: "), "the message says how to fix it"
     assert recorder.operations == [], "no AWS call at all before the inputs are valid"
     assert result.outputs["outcome"] == "", "outputs are written even for invalid input"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "blamed", "named"),
+    [
+        (
+            {
+                "endpoint_poll_seconds": "1",
+                "endpoint_poll_max_seconds": "1",
+                "endpoint_timeout_minutes": "1440",
+            },
+            "endpoint-poll-max-seconds",
+            ["from endpoint polling", "endpoint-timeout-minutes 1440", "endpoint-poll-max-seconds 1 s"],
+        ),
+        (
+            {"wait_minutes": "1440", "alarm_check_seconds": "2"},
+            "alarm-check-seconds",
+            ["from bake checks", "checked every 2 s", ": raise alarm-check-seconds"],
+        ),
+    ],
+    ids=["polling", "checks"],
+)
+def test_a_too_long_history_names_the_inputs_that_write_most_of_it(
+    runner: Runner, recorder: Recorder, inputs: dict[str, str], blamed: str, named: list[str]
+) -> None:
+    """Step Functions ends an execution at 25,000 history events
+    (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): the refusal blames
+    what writes most of them, endpoint polling or bake checks, not alarm-check-seconds whatever it is."""
+    result = runner.run_here(base_inputs(**inputs))
+    assert result.returncode == 2, result.stdout + result.stderr
+    [error] = result.log.named("error")
+    [line] = [line for line in error.data.splitlines() if "history events" in line]
+    assert line.startswith(f"{blamed}: the plan could write "), line
+    for text in named:
+        assert text in line, line
+    assert recorder.operations == []
 
 
 def test_every_problem_is_listed_in_one_error(runner: Runner, recorder: Recorder) -> None:
@@ -259,3 +295,40 @@ def test_endpoint_with_two_variants_exits_2(runner: Runner, recorder: Recorder, 
     assert "2 production variants" in error.data
     assert recorder.writes == []
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
+
+
+def test_a_busy_endpoint_is_not_explained_by_an_earlier_updates_failure_reason(
+    runner: Runner, recorder: Recorder, aws: Any, emulator: Any
+) -> None:
+    """DescribeEndpoint's FailureReason: "If the status of the endpoint is Failed, or the status is
+    InService but update operation fails, this provides the reason why it failed"
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html). SageMaker
+    keeps it on the endpoint: while a later update runs it is history, not why the endpoint is busy."""
+    from tests.conftest import timings
+
+    sagemaker = aws("sagemaker")
+    make_endpoint(aws, "busy", ["AllTraffic"])
+    for tag in ("broken", "1.1"):
+        sagemaker.create_model(
+            ModelName=f"busy-{tag}",
+            ExecutionRoleArn=ROLE,
+            PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:{tag}"},
+        )
+        variant = {"VariantName": "AllTraffic", "ModelName": f"busy-{tag}", "InstanceType": "ml.m5.large"}
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=f"busy-{tag}", ProductionVariants=[{**variant, "InitialInstanceCount": 1}]
+        )
+    sagemaker.update_endpoint(EndpointName="busy", EndpointConfigName="busy-broken")
+    wait_for(lambda: "FailureReason" in sagemaker.describe_endpoint(EndpointName="busy"), 30)
+    emulator.set_timings(timings(update_seconds=60))
+    sagemaker.update_endpoint(EndpointName="busy", EndpointConfigName="busy-1.1")
+    described = sagemaker.describe_endpoint(EndpointName="busy")
+    assert described["EndpointStatus"] == "Updating"
+    assert described["FailureReason"], "the earlier update's reason is still there"
+    recorder.clear()
+    result = runner.run_here(base_inputs(endpoint_name="busy"))
+    assert result.returncode == 2, result.stdout
+    (error,) = result.log.named("error")
+    assert error.data.startswith("endpoint-name: endpoint busy is Updating: another update"), error.data
+    assert described["FailureReason"] not in error.data
+    assert recorder.writes == []

@@ -7,6 +7,8 @@ from typing import Any
 
 from canary.comparison import Check, Numbers, check_line, comparison_markdown, verdict_line
 from canary.emulator.traffic import TrafficFeed, VariantTraffic
+from canary.summary_charts import TimeAxis, comparison_charts
+from canary.summary_facts import DeployFacts
 
 
 def test_a_worse_canary_is_shown_beside_its_baseline_at_every_check_then_rolled_back(
@@ -46,8 +48,8 @@ def test_a_worse_canary_is_shown_beside_its_baseline_at_every_check_then_rolled_
     assert re.search(
         r"\| 20% \| \d+ \| [\d,]+ \| 10\.00 % \([\d,]+\) \| 0\.00 % \(0\) \| 900 ms \| 50 ms \|", summary
     )
-    assert summary.count('title "5xx rate (%): canary, then baseline"') == 1
-    assert summary.count('title "p99 ModelLatency (ms): canary, then baseline"') == 1
+    assert summary.count('title "5xx rate (%)"') == 1
+    assert summary.count('title "p99 ModelLatency (ms)"') == 1
 
 
 def _numbers(invocations: float, errors: float, p99_ms: float | None = None) -> Numbers:
@@ -75,7 +77,7 @@ def test_low_traffic_decisions_are_warnings_with_their_numbers_and_a_pass_says_n
     assert verdict_line({"action": "pass", "invocations": 500, "minimum": 100}) is None
 
 
-def test_the_summary_has_one_row_per_step_with_its_last_check_and_two_lines_per_chart() -> None:
+def test_the_summary_has_one_row_per_step_with_its_last_check_and_charts_on_the_time_axis() -> None:
     checks = [
         Check(10, "Bake 10%", _numbers(10, 0, 40), _numbers(90, 1, 41)),
         Check(20, "Bake 10%", _numbers(20, 1, 45), _numbers(180, 1, 40)),
@@ -87,11 +89,31 @@ def test_the_summary_has_one_row_per_step_with_its_last_check_and_two_lines_per_
         "| 10% | 2 | 20 | 5.00 % (1) | 0.56 % (1) | 45 ms | 40 ms |",
         "| 50% | 1 | 100 | 2.00 % (2) | 1.00 % (1) | 50 ms | 40 ms |",
     ]
-    assert 'x-axis ["+00:10", "+00:20", "+00:40"]' in markdown
-    assert "    line [0, 5, 2]" in markdown
-    assert "    line [1.11, 0.56, 1]" in markdown
-    assert "    line [40, 45, 50]" in markdown
     assert comparison_markdown([]) == []
+    charts = "\n".join(comparison_charts(checks, TimeAxis("seconds", 10, 4), DeployFacts()))
+    assert charts.count('    x-axis "seconds since the start" 0 --> 40') == 2, "the summary's one time axis"
+    # 0 before the first check, then each check's value from its time on (the axis: 0, 10, … 40 s)
+    assert "    line [0, 0, 5, 5, 2]" in charts
+    assert "    line [0, 1.111, 0.556, 0.556, 1]" in charts
+    assert "    line [0, 40, 45, 45, 50]" in charts
+    assert "limit" not in charts, "no gate set: no limit line"
+
+
+def test_a_set_gate_is_drawn_as_the_baselines_value_plus_its_limit() -> None:
+    checks = [
+        Check(10, "Bake 10%", _numbers(100, 1, 40), _numbers(100, 1, 40)),
+        Check(20, "Bake 10%", _numbers(200, 2, 45), _numbers(200, 4, 50)),
+    ]
+    facts = DeployFacts(max_error_rate_increase=1, max_latency_increase=50)
+    charts = comparison_charts(checks, TimeAxis("seconds", 10, 2), facts)
+    assert "    line [0, 2, 3]" in charts, "5xx: the baseline's 1 % then 2 %, plus 1 point"
+    assert "    line [0, 60, 75]" in charts, "p99: the baseline's 40 ms then 50 ms, plus 50 %"
+    legends = [line for line in charts if line.startswith("Legend: ")]
+    assert legends[0].endswith(
+        "⬜ grey: limit, the baseline's rate + 1 point (max-error-rate-increase) "
+        "(0 before the first check, at +00:10)"
+    )
+    assert "⬜ grey: limit, the baseline's p99 + 50 % (max-latency-increase)" in legends[1]
 
 
 def test_the_summary_table_escapes_a_phase_title() -> None:

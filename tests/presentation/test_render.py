@@ -21,6 +21,7 @@ from canary.follow import HistoryEvent
 from canary.github import Runner
 from canary.outcome import Outcome
 from canary.render import Renderer, TimelineEntry, make_console, md, summary_markdown
+from canary.summary_facts import DeployFacts
 from tests.presentation import snapshots
 from tests.presentation.runner_log import process
 
@@ -213,6 +214,8 @@ def test_summary_escapes_untrusted_text() -> None:
 
 CHART_LINE = re.compile(
     r"```mermaid|xychart-beta|```|"
+    r'%%\{init: \{"xyChart": \{"height": \d+\}, "themeVariables": \{"xyChart": \{"plotColorPalette": '
+    r'"#[0-9a-f]{6}(, #[0-9a-f]{6})*"\}\}\}\}%%|'
     r'    title "Traffic to the new model \(%\)"|'
     r'    x-axis "(seconds|minutes|hours) since the start" 0 --> \d+(\.\d+)?|'
     r'    y-axis "traffic \(%\)" 0 --> 100|'
@@ -221,15 +224,14 @@ CHART_LINE = re.compile(
 
 
 def chart(markdown: str) -> tuple[float, list[float]]:
-    """The Mermaid xychart block of a summary, parsed back: (x-axis end in seconds, the line's values).
-
-    Every line of the block must be one of the fixed shapes (labels fixed, the rest numbers).
-    """
+    """The traffic chart of a summary (its first Mermaid block), parsed back: (x-axis end in seconds,
+    the line's values). Every line of the block must be one of the fixed shapes (labels fixed, the
+    rest numbers)."""
     lines = markdown.splitlines()
     start = lines.index("```mermaid")
     block = lines[start : lines.index("```", start + 1) + 1]
     assert all(CHART_LINE.fullmatch(line) for line in block), block
-    assert block[1] == "xychart-beta"
+    assert block[2] == "xychart-beta"
     [axis] = [line for line in block if "x-axis" in line]
     [series] = [line for line in block if line.startswith("    line [")]
     values = [float(v) for v in series.removeprefix("    line [").removesuffix("]").split(", ")]
@@ -254,34 +256,57 @@ def sample_times(x_end: float, values: list[float]) -> list[float]:
 def _summary_of(name: str) -> tuple[str, list[Any]]:
     events = snapshots.load(name)
     _, renderer = snapshots.render(events, github=True, verbose=False)
-    markdown = summary_markdown(snapshots.outcome_of(events), renderer.timeline, endpoint_name="demo-churn")
+    markdown = summary_markdown(
+        snapshots.outcome_of(events),
+        renderer.timeline,
+        endpoint_name="demo-churn",
+        checks=renderer.checks,
+        facts=renderer.facts.facts,
+    )
     return markdown, renderer.timeline
 
 
-def _started(timeline: list[Any], phase: str) -> float:
-    return float(next(e.elapsed for e in timeline if e.text == f"{phase} started"))
+def _settled(timeline: list[Any], weights: str) -> float:
+    """When the endpoint was read InService with these weights (the log's line of that read)."""
+    return float(
+        next(
+            e.elapsed
+            for e in timeline
+            if e.text.startswith("endpoint ")
+            and " InService " in e.text
+            and e.text.split(": ", 1)[1].startswith(weights)
+        )
+    )
 
 
-def test_chart_of_a_promoted_two_step_canary_goes_0_10_50_100_at_each_step_start() -> None:
+def test_chart_of_a_promoted_two_step_canary_draws_the_weights_the_endpoint_reported() -> None:
+    """Each weight from the DescribeEndpoint read that found its update settled (InService), not from
+    when the phase began: SageMaker serves the old weights until an update is done."""
     markdown, timeline = _summary_of("canary-promoted")
     x_end, values = chart(markdown)
     assert runs(values) == [0, 10, 50, 100]
     end = timeline[-1].elapsed
     assert x_end >= end > x_end * (len(values) - 2) / (len(values) - 1), "the axis ends after the deploy"
-    canary, shift, promote = (_started(timeline, p) for p in ("Canary 10%", "Canary 50%", "Promote"))
+    ten = _settled(timeline, "AllTraffic 90% x1, Canary 10%")
+    fifty = _settled(timeline, "AllTraffic 50% x1, Canary 50%")
+    promoted = _settled(timeline, "AllTraffic 100% x1 (after")
+    assert ten > next(e.elapsed for e in timeline if e.text == "Canary 10% started") + 1, (
+        "the update took time"
+    )
     for at, value in zip(sample_times(x_end, values), values, strict=True):
-        expected = 0 if at < canary else 10 if at < shift else 50 if at < promote else 100
+        expected = 0 if at < ten else 10 if at < fifty else 50 if at < promoted else 100
         assert value == expected, (at, value)
     assert markdown.index("```mermaid") < markdown.index("Timeline"), "the chart comes before the table"
 
 
-def test_chart_of_a_rolled_back_canary_returns_to_0_from_the_rollback() -> None:
+def test_chart_of_a_rolled_back_canary_returns_to_0_when_the_endpoint_reports_it() -> None:
     markdown, timeline = _summary_of("canary-rolled-back")
     x_end, values = chart(markdown)
     assert runs(values) == [0, 20, 0]
-    canary, rollback = _started(timeline, "Canary 20%"), _started(timeline, "Rollback")
+    canary = _settled(timeline, "AllTraffic 80% x1, Canary 20%")
+    zero = _settled(timeline, "AllTraffic 100% x1, Canary 0%")
     for at, value in zip(sample_times(x_end, values), values, strict=True):
-        assert value == (20 if canary <= at < rollback else 0), (at, value)
+        assert value == (20 if canary <= at < zero else 0), (at, value)
 
 
 def test_chart_of_a_first_deploy_is_0_until_it_is_deployed() -> None:
@@ -290,26 +315,39 @@ def test_chart_of_a_first_deploy_is_0_until_it_is_deployed() -> None:
     assert runs(values) == [0, 100]
 
 
+def test_chart_of_a_canary_that_never_became_healthy_stays_at_0(
+    tmp_path: Any, aws: Any, emulator: Any
+) -> None:
+    """A canary whose update fails (the image tagged ``broken`` fails its health check) never served:
+    SageMaker keeps the old config until an update succeeds, and comes back InService on it
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html)."""
+    from tests.action.conftest import ACCOUNT, REGION, base_inputs, make_endpoint
+    from tests.action.conftest import Runner as ActionRunner
+
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    runner = ActionRunner(tmp_path, emulator.url)
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:broken"
+    broken = runner.run(base_inputs(image_uri=image, canary_weights="10"))
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    _, values = chart(broken.summary)
+    assert set(values) == {0}, values
+
+
 def _entry(seconds: float, phase: str, text: str = "x") -> TimelineEntry:
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
     return TimelineEntry(at, seconds, phase, text, "info")
 
 
-def test_chart_of_a_long_failed_deploy_keeps_the_last_weight_and_spans_it_in_at_most_61_points() -> None:
-    """Failed without a rollback (the endpoint's state is unknown): the last known weight stays."""
-    timeline = [
-        _entry(0, "Prepare"),
-        _entry(60, "Canary 5%"),
-        _entry(900, "Bake 5%"),
-        _entry(4000, "Canary 12.5%"),
-        _entry(7000, ""),
-    ]
+def test_chart_of_a_long_deploy_spans_it_in_at_most_61_points_of_whole_units() -> None:
+    timeline = [_entry(0, "Prepare"), _entry(7000, "")]
+    facts = DeployFacts(traffic=[(0, 0), (200, 5), (4100, 12.5)])
     outcome = Outcome("failed", "FAILED", "Canary.RollbackFailed", "x", {}, 1)
-    x_end, values = chart(summary_markdown(outcome, timeline))
+    markdown = summary_markdown(outcome, timeline, facts=facts)
+    x_end, values = chart(markdown)
     assert runs(values) == [0, 5, 12.5]
     assert len(values) <= 61
     assert x_end >= 7000
-    axis = next(line for line in summary_markdown(outcome, timeline).splitlines() if "x-axis" in line)
+    axis = next(line for line in markdown.splitlines() if "x-axis" in line)
     assert '"minutes since the start" 0 --> 118' in axis, "a two-hour deploy reads in whole minutes"
     end = float(axis.rsplit(" ", 1)[1])
     step = end / (len(values) - 1)
@@ -319,9 +357,10 @@ def test_chart_of_a_long_failed_deploy_keeps_the_last_weight_and_spans_it_in_at_
 
 
 def test_a_step_shorter_than_a_sample_interval_still_shows() -> None:
-    timeline = [_entry(0, "Prepare"), _entry(10, "Canary 10%"), _entry(11, "Canary 30%"), _entry(3600, "")]
+    timeline = [_entry(0, "Prepare"), _entry(3600, "")]
+    facts = DeployFacts(traffic=[(0, 0), (10, 10), (11, 30), (3500, 100)])
     outcome = Outcome("deployed", "SUCCEEDED", None, None, {}, 1)
-    _, values = chart(summary_markdown(outcome, timeline))
+    _, values = chart(summary_markdown(outcome, timeline, facts=facts))
     assert runs(values) == [0, 10, 30, 100]
 
 
@@ -329,16 +368,13 @@ def test_chart_takes_no_text_from_the_timeline() -> None:
     timeline = [
         _entry(0, "Prepare", HOSTILE),
         _entry(5, "Canary 10%\n```\nclick x", HOSTILE),
-        _entry(6, "Canary 1e9%", HOSTILE),
-        _entry(7, "Canary 400%", HOSTILE),
         _entry(8, HOSTILE, HOSTILE),
-        _entry(30, "Canary 20%", HOSTILE),
         _entry(90, "", HOSTILE),
     ]
     outcome = Outcome("rolled-back", "FAILED", "Canary.RolledBack", HOSTILE, {}, 1)
     markdown = summary_markdown(outcome, timeline)
     _, values = chart(markdown)  # every line of the block is a fixed shape
-    assert runs(values) == [0, 20, 0], "titles that are not the renderer's own change nothing"
+    assert set(values) == {0}
     assert markdown.count("```") == 2
 
 
@@ -350,7 +386,15 @@ def test_no_chart_without_a_timeline() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "escaped"),
-    [("a|b", "a\\|b"), ("*x*", "\\*x\\*"), ("<b>", "&lt;b&gt;"), ("@me", "&#64;me"), ("a\nb", "a b")],
+    [
+        ("a|b", "a\\|b"),
+        ("*x*", "\\*x\\*"),
+        ("<b>", "&lt;b&gt;"),
+        ("@me", "&#64;me"),
+        ("a\nb", "a b"),
+        ("the baseline's", "the baseline's"),
+        ('"quoted" & #1', '"quoted" &amp; \\#1'),
+    ],
 )
 def test_md_escapes_markdown_html_mentions_and_newlines(raw: str, escaped: str) -> None:
     assert md(raw) == escaped
@@ -488,11 +532,13 @@ def test_the_rollback_cuts_the_canary_traffic_first_and_shows_each_endpoint_stat
     )
 
 
-def test_the_chart_axis_reads_in_whole_units() -> None:
+def test_all_charts_of_a_summary_share_one_time_axis_in_whole_units() -> None:
     for name in snapshots.SCENARIOS:
         markdown, _ = _summary_of(name)
-        [axis] = [line for line in markdown.splitlines() if "x-axis" in line]
-        assert re.fullmatch(r'    x-axis "seconds since the start" 0 --> \d+', axis), axis
+        axes = [line for line in markdown.splitlines() if "x-axis" in line]
+        assert len(axes) == (1 if name == "first-deploy" else 3), name
+        assert len(set(axes)) == 1, axes
+        assert re.fullmatch(r'    x-axis "seconds since the start" 0 --> \d+', axes[0]), axes
 
 
 def test_the_endpoint_line_after_a_cancel_never_ends_empty() -> None:

@@ -197,3 +197,47 @@ def test_unreadable_metrics_fail_a_gated_bake_but_not_one_that_only_shows_them(d
     assert gated.cause is not None
     assert "ReadMetrics failed" in gated.cause
     assert "not authorized" in gated.cause, "AWS's reason"
+
+
+def _bake_verdict_cause(aws: Any, metrics: dict[str, Any], analysis: dict[str, Any]) -> str:
+    """The cause BakeVerdict's relative-gate choice writes for these numbers: its own Assign
+    expression, from the bundled definition, run in a two-state JSONata machine by the emulator."""
+    from canary.statemachine import load_definition
+    from tests.emulator.test_stepfunctions import _run
+
+    verdict = json.loads(load_definition())["States"]["BakeVerdict"]
+    [choice] = [c for c in verdict["Choices"] if c["Condition"] == "{% $exists($metrics.breach) %}"]
+    given = {
+        "metrics": metrics,
+        "in": {"CanaryWeights": [20], "Analysis": analysis},
+        "step": 0,
+        "bake": {"startedAt": 0},
+    }
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Given",
+        "States": {
+            "Given": {"Type": "Pass", "Assign": given, "Next": "BakeVerdict"},
+            "BakeVerdict": {"Type": "Pass", "Assign": choice["Assign"], "Next": "Said"},
+            "Said": {"Type": "Pass", "Output": "{% $failure %}", "End": True},
+        },
+    }
+    described = _run(aws("stepfunctions"), machine)
+    assert described["status"] == "SUCCEEDED", described
+    return str(json.loads(described["output"])["cause"])
+
+
+def test_a_breach_just_past_the_limit_prints_enough_digits_to_show_it(aws: Any) -> None:
+    """1.0034 points above with max-error-rate-increase 1 read "1.00 points above … (… 1)": equal to
+    the limit, not past it. JSONata's $formatNumber picture "0.00####" keeps up to six decimals
+    (https://docs.jsonata.org/numeric-functions#formatnumber)."""
+    side = {"invocations": 1000, "errors5xx": 10, "rate5xx": 1.0034, "p99": 800_000}
+    base = {"invocations": 1000, "errors5xx": 0, "rate5xx": 0, "p99": 800_000}
+    error = {"breach": "error", "errorIncrease": 1.0034, "canary": side, "baseline": base}
+    cause = _bake_verdict_cause(aws, error, {"MaxErrorRateIncrease": 1})
+    assert "Canary 5xx rate is 1.0034 points above the baseline's (max-error-rate-increase 1)" in cause
+    latency = {"breach": "latency", "latencyIncrease": 20.04, "canary": side, "baseline": base}
+    cause = _bake_verdict_cause(aws, latency, {"MaxLatencyIncrease": 20})
+    assert "p99 ModelLatency is 20.04 % above the baseline's (max-latency-increase 20 %)" in cause
+    whole = {**error, "errorIncrease": 2.5}
+    assert "is 2.50 points above" in _bake_verdict_cause(aws, whole, {"MaxErrorRateIncrease": 1})
