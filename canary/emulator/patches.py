@@ -9,9 +9,17 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    from canary.emulator import cloudwatch, faults, jsonata_eval, runtime, sagemaker, stepfunctions
+    from canary.emulator import (
+        cloudwatch,
+        faults,
+        jsonata_eval,
+        runtime,
+        sagemaker,
+        servicequotas,
+        stepfunctions,
+    )
 
-    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, faults):
+    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, servicequotas, faults):
         module.install()
     _install_module_list_once()
 
@@ -38,7 +46,15 @@ def timings() -> EmulatorTimings:
 
 def reset() -> None:
     """Clear the extensions' own state (called after moto's reset)."""
-    from canary.emulator import cloudwatch, faults, runtime, sagemaker, stepfunctions
+    from canary.emulator import (
+        cloudwatch,
+        faults,
+        instances,
+        runtime,
+        sagemaker,
+        servicequotas,
+        stepfunctions,
+    )
 
-    for module in (sagemaker, runtime, stepfunctions, cloudwatch, faults):
+    for module in (sagemaker, runtime, stepfunctions, cloudwatch, servicequotas, instances, faults):
         module.reset()
