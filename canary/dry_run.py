@@ -6,7 +6,8 @@ reads as a real run and no write.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from canary.aws import console_url
 from canary.settings import Settings
@@ -17,6 +18,25 @@ if TYPE_CHECKING:
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def last_deployment_line(config: Mapping[str, Any]) -> str:
+    """What the plan says of the endpoint's ``LastDeploymentConfig`` (DescribeEndpoint)."""
+    kinds = ", ".join(sorted(str(key) for key in config)) or "empty"
+    return (
+        f"the endpoint reports a LastDeploymentConfig ({kinds}): it belongs to the endpoint's last update "
+        "(IaC or a person); this deploy does not pass it into its own updates, which would turn them into "
+        "SageMaker deployments with their own traffic shifting and rollback"
+    )
+
+
+def capacity_lines(prepared: Prepared) -> list[str]:
+    """The capacity plan, its quota check and the endpoint's LastDeploymentConfig (dry run and log header)."""
+    lines = prepared.capacity.lines() if prepared.capacity is not None else []
+    endpoint = prepared.endpoint
+    if endpoint is not None and endpoint.last_deployment_config:
+        lines.append(last_deployment_line(endpoint.last_deployment_config))
+    return lines
 
 
 def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
@@ -87,6 +107,7 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
             f"({instance_type} x{document.InstanceCount}); any alarm → roll back to {original}"
         )
         lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
+    lines += capacity_lines(prepared)
     if document.AutoScaling.Enabled:
         scaling = document.AutoScaling
         lines.append(

@@ -45,6 +45,8 @@ class EndpointState:
     variants: tuple[Variant, ...] = ()
     shadow_variants: tuple[str, ...] = ()
     """Names of the endpoint's shadow variants (a canary config could not keep them)."""
+    last_deployment_config: Mapping[str, Any] | None = None
+    """DescribeEndpoint's ``LastDeploymentConfig``: the last update's; never passed into ours."""
 
     def describe(self) -> str:
         """One line for the log."""
@@ -96,6 +98,7 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         failure_reason=endpoint.get("FailureReason"),
         variants=tuple(variants),
         shadow_variants=tuple(v["VariantName"] for v in endpoint.get("ShadowProductionVariants") or []),
+        last_deployment_config=endpoint.get("LastDeploymentConfig"),
     )
 
 
