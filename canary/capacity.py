@@ -111,7 +111,7 @@ class CapacityPlan:
         else:
             lines = [f"capacity: current variant {self.current_count} {self.current_type}"]
             for step in self.steps:
-                what = "smoke test, no traffic" if step.weight == 0 else f"{step.weight}% of the traffic"
+                what = f"{step.weight}% of the traffic" if step.weight else "0% (smoke-test request only)"
                 lines.append(f"  step {what}: {step.current} current + {step.canary} canary {self.new_type}")
             lines.append(f"  promoted: {self.final_count} {self.new_type}")
         lines.append("  peak instances per phase:")
@@ -178,7 +178,7 @@ def plan_capacity(
         if step.canary > previous:
             phases.append(Phase(f"scale-out to {step.canary} canary", _add(old, target, step.canary)))
         previous = max(previous, step.canary)
-        label = "smoke test" if step.weight == 0 else f"bake {step.weight}%"
+        label = "smoke-test" if step.weight == 0 else f"bake {step.weight}%"
         phases.append(Phase(label, _add(old, target, step.canary)))
     phases.append(Phase("promotion", _add(_add(old, target, last), target, final), provisioning=True))
     phases.append(Phase("rollback", _add(_add(old, target, last), current_type, n), provisioning=True))

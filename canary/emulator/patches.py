@@ -11,6 +11,7 @@ def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
     from canary.emulator import (
         cloudwatch,
+        deployment_config,
         faults,
         jsonata_eval,
         runtime,
@@ -19,7 +20,16 @@ def install() -> None:
         stepfunctions,
     )
 
-    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, servicequotas, faults):
+    for module in (
+        sagemaker,
+        deployment_config,
+        runtime,
+        stepfunctions,
+        jsonata_eval,
+        cloudwatch,
+        servicequotas,
+        faults,
+    ):
         module.install()
     _install_module_list_once()
 

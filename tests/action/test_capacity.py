@@ -12,13 +12,15 @@ provisions, the old fleet and the new one both run
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from canary.emulator import Emulator, faults
-from tests.action.conftest import ACCOUNT, REGION, ROLE, Runner, base_inputs, wait_for
+from tests.action.conftest import ACCOUNT, REGION, ROLE, ROOT, Runner, base_inputs, wait_for
 from tests.proxy import Proxy
 
 G5 = "ml.g5.12xlarge"
+ALL_AT_ONCE = {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
 
 
 def fleet(aws: Any, name: str, instance_type: str, count: int) -> None:
@@ -141,3 +143,44 @@ def test_the_log_header_shows_the_plan_before_the_deploy_starts(runner: Runner, 
     assert "::group::Capacity" in header
     assert "capacity: current variant 4 ml.m5.large" in header
     assert "peak of the deploy:" in header
+
+
+def test_the_endpoints_last_deployment_config_is_mentioned_and_not_passed_into_our_updates(
+    runner: Runner, aws: Any
+) -> None:
+    """DescribeEndpoint's ``LastDeploymentConfig`` belongs to the endpoint's last update
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html); passing it
+    to UpdateEndpoint would make ours SageMaker deployments with their own traffic shifting."""
+    fleet(aws, "churn-model", "ml.m5.large", 2)
+    sagemaker = aws("sagemaker")
+    sagemaker.update_endpoint(
+        EndpointName="churn-model",
+        EndpointConfigName="churn-model-config",
+        DeploymentConfig={"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": ALL_AT_ONCE}},
+    )
+    wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName="churn-model")["EndpointStatus"] == "InService", 30
+    )
+
+    run = runner.run_here(base_inputs(instance_type="", dry_run="true"))
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "the endpoint reports a LastDeploymentConfig (BlueGreenUpdatePolicy)" in run.stdout
+    assert "does not pass it into its own updates" in run.stdout
+    definition = json.loads((ROOT / "canary" / "statemachine.asl.json").read_text())
+    updates = [
+        s for s in _states(definition["States"]) if str(s.get("Resource", "")).endswith(":updateEndpoint")
+    ]
+    assert updates
+    assert all("DeploymentConfig" not in json.dumps(s.get("Arguments", {})) for s in updates)
+
+
+def _states(states: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for state in states.values():
+        found.append(state)
+        for branch in state.get("Branches", []):
+            found += _states(branch["States"])
+        if "ItemProcessor" in state:
+            found += _states(state["ItemProcessor"]["States"])
+    return found

@@ -108,7 +108,7 @@ def test_an_instance_type_change_counts_each_type_apart_and_warns_loads_cannot_b
 def test_the_smoke_test_runs_the_first_canary_with_no_traffic() -> None:
     plan = plan_capacity(current_count=10, current_type=M5, new_type=None, weights=[20], smoke_test=True)
     assert [(s.weight, s.canary) for s in plan.steps] == [(0, 2), (20, 2)]
-    assert _phases(plan)["smoke test"] == {M5: 12}
+    assert _phases(plan)["smoke-test"] == {M5: 12}
     assert plan.steps[0].load_ratio(10) is None
 
 
