@@ -123,6 +123,7 @@ def _fake_site(tmp_path: Path) -> Path:
         "sagemaker",
         "cloudwatch",
         "application-autoscaling",
+        "service-quotas",
         "sts",
         "ec2",
         "s3",
@@ -146,6 +147,7 @@ def test_prune_keeps_needed_services_and_botocore_files(tmp_path: Path) -> None:
         "sagemaker",
         "cloudwatch",
         "application-autoscaling",
+        "service-quotas",
         "sts",
         "endpoints.json",
     }
