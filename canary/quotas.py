@@ -4,6 +4,7 @@ Read only. For each instance type of the plan (:mod:`canary.capacity`):
 
 1. the quota "<type> for endpoint usage": its code found by name with ListServiceQuotas
    (``ServiceCode=sagemaker``, https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListServiceQuotas.html),
+   or ListAWSDefaultServiceQuotas for a quota the first leaves out,
    its applied value with GetServiceQuota, or — "If the applied quota value is not available for a
    quota, the quota is not retrieved" (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html)
    — the default with GetAWSDefaultServiceQuota;
@@ -103,19 +104,28 @@ def _denied(error: ClientError | BotoCoreError) -> str:
     return type(error).__name__
 
 
-def _quota_codes(quotas: Any, types: set[str]) -> dict[str, str]:
-    """Instance type → quota code, found by name in ListServiceQuotas (paged)."""
-    names = {quota_name(t): t for t in types}
-    found: dict[str, str] = {}
+def _find_codes(quotas: Any, operation: str, names: Mapping[str, str], found: dict[str, str]) -> None:
+    """Add to ``found`` (type → code) the quotas of ``names`` that the paged ``operation`` lists."""
     params: dict[str, Any] = {"ServiceCode": SERVICE_CODE, "MaxResults": 100}
-    while True:
-        page = quotas.list_service_quotas(**params)
+    while len(found) < len(names):
+        page = getattr(quotas, operation)(**params)
         for quota in page.get("Quotas", []):
             if quota.get("QuotaName") in names:
-                found[names[quota["QuotaName"]]] = str(quota["QuotaCode"])
-        if len(found) == len(names) or not page.get("NextToken"):
-            return found
+                found.setdefault(names[quota["QuotaName"]], str(quota["QuotaCode"]))
+        if not page.get("NextToken"):
+            return
         params["NextToken"] = page["NextToken"]
+
+
+def _quota_codes(quotas: Any, types: set[str]) -> dict[str, str]:
+    """Instance type → quota code, found by name: in ListServiceQuotas, else (a quota whose applied value
+    "is not available" is "not retrieved" there) in ListAWSDefaultServiceQuotas."""
+    names = {quota_name(t): t for t in types}
+    found: dict[str, str] = {}
+    _find_codes(quotas, "list_service_quotas", names, found)
+    if len(found) < len(names):
+        _find_codes(quotas, "list_aws_default_service_quotas", names, found)
+    return found
 
 
 def _read_quota(quotas: Any, instance_type: str, code: str) -> Quota:
@@ -136,8 +146,9 @@ def read_quotas(quotas: Any, types: set[str], warn: Callable[[str], None]) -> di
         codes = _quota_codes(quotas, types)
     except (ClientError, BotoCoreError) as error:
         warn(
-            f"the instance quotas were not checked: ListServiceQuotas answered {_denied(error)} "
-            "(allow servicequotas:ListServiceQuotas, GetServiceQuota and GetAWSDefaultServiceQuota)"
+            f"the instance quotas were not checked: Service Quotas answered {_denied(error)} (allow "
+            "servicequotas:ListServiceQuotas, ListAWSDefaultServiceQuotas, GetServiceQuota and "
+            "GetAWSDefaultServiceQuota)"
         )
         return {}
     found: dict[str, Quota] = {}

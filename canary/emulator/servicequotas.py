@@ -20,9 +20,12 @@ SageMaker. What the emulator does (docs/emulator.md, "Service Quotas"):
   defaults vary by account and type, often 0 for GPU types on a new account);
 - ListServiceQuotas pages them by name (``MaxResults`` 1-100, an opaque ``NextToken``), each with its
   applied value, or the default when none was applied;
-- GetServiceQuota answers the same value, or ``NoSuchResourceException`` for a quota whose applied
-  value a test made unavailable (:func:`set_quota` ``available=False``);
-- GetAWSDefaultServiceQuota answers the default.
+- GetServiceQuota answers the same value;
+- a quota whose applied value a test made unavailable (:func:`set_quota` ``available=False``) "is not
+  retrieved": ListServiceQuotas leaves it out and GetServiceQuota answers ``NoSuchResourceException``;
+- ListAWSDefaultServiceQuotas
+  (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListAWSDefaultServiceQuotas.html)
+  pages every quota with its default, and GetAWSDefaultServiceQuota answers one.
 
 Test hook: :func:`set_quota` (``Emulator.set_quota``) applies a value to a type's quota in one region.
 """
@@ -92,8 +95,9 @@ def set_quota(
 ) -> str:
     """Apply ``value`` to the type's endpoint-usage quota (None: back to the default); its quota code.
 
-    ``available=False``: GetServiceQuota answers ``NoSuchResourceException`` for it (the applied value
-    "is not available"), as AWS may; ListServiceQuotas and GetAWSDefaultServiceQuota still answer.
+    ``available=False``: the applied value "is not available", so the quota "is not retrieved":
+    ListServiceQuotas leaves it out and GetServiceQuota answers ``NoSuchResourceException``; the
+    default operations still answer.
     """
     with _lock:
         state = _regions.setdefault((account, region), _Region())
@@ -164,8 +168,18 @@ def _by_code(state: _Region, code: str) -> str | None:
 
 
 def _list_service_quotas(self: Any) -> str:
+    return _list(self, defaults=False)
+
+
+def _list_aws_default_service_quotas(self: Any) -> str:
+    return _list(self, defaults=True)
+
+
+def _list(self: Any, *, defaults: bool) -> str:
     params = _params(self)
     if params.get("ServiceCode") != SERVICE_CODE:
+        if defaults:
+            return str(_originals["list_aws_default_service_quotas"](self))
         raise _error("NoSuchResourceException", f"No quotas for service {params.get('ServiceCode')} here.")
     size = int(params.get("MaxResults") or 100)
     if not 1 <= size <= 100:
@@ -177,9 +191,10 @@ def _list_service_quotas(self: Any) -> str:
             start = int(base64.b64decode(params["NextToken"]).decode().removeprefix("quotas:"))
         except (ValueError, UnicodeDecodeError):
             raise _error("InvalidPaginationTokenException", "Invalid pagination token.") from None
-    types = _types(state)
+    types = _types(state) if defaults else [t for t in _types(state) if t not in state.unavailable]
     page = [
-        _quota(t, state.applied.get(t, DEFAULT_VALUE), account, region) for t in types[start : start + size]
+        _quota(t, DEFAULT_VALUE if defaults else state.applied.get(t, DEFAULT_VALUE), account, region)
+        for t in types[start : start + size]
     ]
     answer: dict[str, Any] = {"Quotas": page}
     if start + size < len(types):
@@ -214,7 +229,7 @@ _originals: dict[str, Any] = {}
 
 
 def install() -> None:
-    """Add the three operations to moto's Service Quotas responses (called once per process)."""
+    """Add the four operations to moto's Service Quotas responses (called once per process)."""
     global _installed  # noqa: PLW0603 - one process-wide patch of moto
     with _lock:
         if _installed:
@@ -222,7 +237,9 @@ def install() -> None:
         from moto.servicequotas.responses import ServiceQuotasResponse
 
         _originals["get_service_quota"] = ServiceQuotasResponse.get_service_quota
+        _originals["list_aws_default_service_quotas"] = ServiceQuotasResponse.list_aws_default_service_quotas
         ServiceQuotasResponse.list_service_quotas = _list_service_quotas
+        ServiceQuotasResponse.list_aws_default_service_quotas = _list_aws_default_service_quotas
         ServiceQuotasResponse.get_service_quota = _get_service_quota
         ServiceQuotasResponse.get_aws_default_service_quota = _get_aws_default_service_quota
         _installed = True

@@ -77,6 +77,21 @@ def test_a_peak_over_the_quota_is_refused_before_anything_changes(
     assert run.outputs["outcome"] == ""
 
 
+def test_a_first_deploy_over_the_quota_is_refused_before_anything_is_created(
+    runner: Runner, emulator: Emulator, recorder: Proxy
+) -> None:
+    emulator.set_quota("ml.m5.large", 0)  # a new account's GPU-style quota of 0
+    recorder.clear()
+
+    run = runner.run_here(base_inputs(instance_type="ml.m5.large"))
+
+    assert run.returncode == 2, run.stdout + run.stderr
+    (error,) = run.errors()
+    assert '"ml.m5.large for endpoint usage"' in error
+    assert "is 0 (applied value); other endpoints run 0 and this deploy needs 1 at its peak (create)" in error
+    assert recorder.writes == []
+
+
 def test_a_peak_that_fits_is_shown_in_the_dry_run_with_the_quota_read(
     runner: Runner, aws: Any, emulator: Emulator
 ) -> None:

@@ -5,6 +5,8 @@
   https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListServiceQuotas.html
 - GetServiceQuota ("If the applied quota value is not available for a quota, the quota is not
   retrieved"): https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html
+- ListAWSDefaultServiceQuotas:
+  https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListAWSDefaultServiceQuotas.html
 - GetAWSDefaultServiceQuota ("The default value does not reflect any quota increases"):
   https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetAWSDefaultServiceQuota.html
 """
@@ -74,9 +76,19 @@ def test_an_applied_value_that_is_not_available_is_not_retrieved_but_the_default
     with pytest.raises(ClientError) as raised:
         quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode=code)
     assert raised.value.response["Error"]["Code"] == "NoSuchResourceException"
-    assert quotas.get_aws_default_service_quota(ServiceCode="sagemaker", QuotaCode=code)["Quota"][
-        "Value"
-    ] == (DEFAULT_VALUE)
+    default = quotas.get_aws_default_service_quota(ServiceCode="sagemaker", QuotaCode=code)["Quota"]
+    assert default["Value"] == DEFAULT_VALUE
+    # "the quota is not retrieved": ListServiceQuotas leaves it out, the defaults list it
+    assert code not in {q["QuotaCode"] for q in _all_quotas(quotas, page_size=100)}
+    params: dict[str, Any] = {"ServiceCode": "sagemaker", "MaxResults": 50}
+    defaults: dict[str, float] = {}
+    while True:
+        page = quotas.list_aws_default_service_quotas(**params)
+        defaults |= {q["QuotaCode"]: q["Value"] for q in page["Quotas"]}
+        if not page.get("NextToken"):
+            break
+        params["NextToken"] = page["NextToken"]
+    assert defaults[code] == DEFAULT_VALUE
 
 
 def test_an_unknown_quota_code_is_no_such_resource(aws: Any) -> None:

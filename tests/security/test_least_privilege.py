@@ -75,6 +75,7 @@ NO_RESOURCE_LEVEL = {
     "sagemaker:ListEndpoints",
     "servicequotas:GetAWSDefaultServiceQuota",
     "servicequotas:GetServiceQuota",
+    "servicequotas:ListAWSDefaultServiceQuotas",
     "servicequotas:ListServiceQuotas",
 }
 SAGEMAKER_RESOURCE = re.compile(r"^arn:aws:sagemaker:\*:\*:(endpoint|endpoint-config|model)/\*$")
@@ -236,7 +237,8 @@ def test_ci_policy_allows_exactly_what_the_action_calls(
 ) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     make_endpoint(aws, "other-team", ["AllTraffic"])  # counted by the quota check
-    # The quota check falls back to the default when the applied value is not available.
+    # The quota check finds the code in the defaults and reads the default when the applied value is
+    # not available.
     emulator.set_quota("ml.m5.large", None, available=False)
     # A gate after each of two bakes: an answering job approves the first gate, another aborts at the second.
     first = runner.start(base_inputs(canary_weights="10,50", approval="each-step"))
