@@ -199,3 +199,19 @@ def _states(states: dict[str, Any]) -> list[dict[str, Any]]:
         if "ItemProcessor" in state:
             found += _states(state["ItemProcessor"]["States"])
     return found
+
+
+def test_quotas_that_cannot_be_read_only_warn_and_leave_the_other_endpoints_unread(
+    runner: Runner, aws: Any, recorder: Proxy
+) -> None:
+    fleet(aws, "churn-model", G5, 4)
+    faults.inject("service-quotas", "ListServiceQuotas", error="AccessDeniedException", count=1)
+    recorder.clear()
+
+    run = runner.run_here(base_inputs(instance_type="", dry_run="true"))
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    warnings = [c.data for c in run.log.named("warning")]
+    assert any("the instance quotas were not checked" in w and "AccessDenied" in w for w in warnings)
+    assert f'quota "{G5} for endpoint usage" not read' in run.stdout
+    assert not any(op.endswith(".ListEndpoints") for op in recorder.operations)
