@@ -79,10 +79,15 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
     )
     bake = document.BakeSeconds
     first = endpoint is None or not endpoint.exists
+    # The counts as planned (canary/capacity.py): the input may leave them to the current fleet.
+    plan = prepared.capacity.plan if prepared.capacity is not None else None
+    final = plan.final_count if plan is not None else document.InstanceCount
+    sizes = sorted({step.canary for step in plan.steps}) if plan is not None else []
+    canary = "-".join(str(n) for n in sizes) if sizes else document.CanaryInstanceCount
     if first:
         lines.append(
             f"first deploy: would create endpoint config {names.FinalConfig} "
-            f"({document.InstanceType} x{document.InstanceCount}) and endpoint {document.EndpointName}"
+            f"({document.InstanceType} x{final}) and endpoint {document.EndpointName}"
         )
     else:
         variant = endpoint.variants[0] if endpoint and endpoint.variants else None
@@ -90,7 +95,7 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         old = variant.name if variant else "current"
         lines.append(
             f"canary: endpoint config {names.CanaryConfig} = {old} + {names.CanaryVariant} "
-            f"({instance_type} x{document.CanaryInstanceCount})"
+            f"({instance_type} x{canary})"
         )
         alarms = list(document.AlarmNames)
         if document.ErrorAlarms.Enabled:
@@ -104,7 +109,7 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         original = endpoint.config_name if endpoint else "?"
         lines.append(
             f"promote: endpoint config {names.FinalConfig} with only the new model "
-            f"({instance_type} x{document.InstanceCount}); any alarm → roll back to {original}"
+            f"({instance_type} x{final}); any alarm → roll back to {original}"
         )
         lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
     lines += capacity_lines(prepared)
