@@ -36,6 +36,7 @@ calls = {
     "sagemaker": ("list_endpoints", {}),
     "cloudwatch": ("describe_alarms", {}),
     "application-autoscaling": ("describe_scalable_targets", {"ServiceNamespace": "sagemaker"}),
+    "service-quotas": ("list_service_quotas", {"ServiceCode": "sagemaker"}),
     "sts": ("get_caller_identity", {}),
 }
 result = {"botocore": botocore.__file__, "called": {}, "created": []}

@@ -162,6 +162,28 @@ def _mitigation_rows(mitigated: dict[str, Any]) -> list[str]:
     ]
 
 
+def _capacity_rows(planned: dict[str, Any]) -> list[str]:
+    designs = planned["designs"]
+    ours = designs["bundled"]
+    old_name = next((name for name in designs if name != "bundled"), None)
+    fleet = planned["fleet"]
+
+    def cell(design: dict[str, Any]) -> str:
+        return (
+            f"peak {design['peak']} instances, {design['extra_instance_minutes']:g} instance-minutes above "
+            f"the steady {fleet}; {design['fleet_after']} after"
+        )
+
+    if old_name is None:
+        return [f"| instances, standard deploy on {fleet} instances | {cell(ours)} | - | - |"]
+    old = designs[old_name]
+    extra = ours["extra_instance_minutes"] - old["extra_instance_minutes"]
+    return [
+        f"| instances, standard deploy on {fleet} instances (emulator's instance timeline) | {cell(ours)} "
+        f"| {old_name}: {cell(old)} | peak {ours['peak'] - old['peak']:+d}, {extra:+.1f} instance-minutes |"
+    ]
+
+
 def _footprint_rows(fp: dict[str, Any]) -> list[str]:
     installs = fp["installs"]
     shipped = installs.get("shipped + start-up .pyc") or installs["shipped"]
@@ -202,6 +224,10 @@ def render_table(results: dict[str, Any]) -> str:
             f"{mitigated['update_seconds']:g} s, weight-only update {mitigated['weights_seconds']:g} s, "
             f"endpoint read every {mitigated['watch_seconds']:g} s; time scaled {mitigated['time_scale']}"
         )
+    planned = results.get("capacity")
+    if isinstance(planned, dict) and "designs" in planned:
+        lines += _capacity_rows(planned)
+        notes.append(f"capacity: {planned['deploy']}; time scaled {planned['time_scale']}")
     if isinstance(results.get("footprint"), dict) and "installs" in results["footprint"]:
         lines += _footprint_rows(results["footprint"])
     for key, value in results.items():

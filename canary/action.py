@@ -42,8 +42,8 @@ from canary.cancellation import (
     follow_in_background,
 )
 from canary.clients import Clients, make_clients
-from canary.deploy import Deployment, launch, prepare
-from canary.dry_run import plan_lines
+from canary.deploy import Deployment, Prepared, launch, prepare
+from canary.dry_run import capacity_lines, plan_lines
 from canary.endpoint import describe_endpoint
 from canary.errors import Cancelled, ConfigurationError
 from canary.failures import REPORTED, failure_of
@@ -210,10 +210,12 @@ class Action:
             for line in plan_lines(settings, prepared):
                 self.runner.line(line)
             self.runner.endgroup()
+            self._capacity_warnings(prepared)
             self.report.outcome = "dry-run"
             if prepared.endpoint is not None:
                 self.report.endpoint_config_name = prepared.endpoint.config_name or ""
             return EXIT_OK
+        self._capacity(prepared)
         try:
             deployment = bounded(
                 lambda: launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say),
@@ -236,6 +238,20 @@ class Action:
         console = make_console(self.runner.stream, self.env)
         renderer = Renderer(console, self.runner, verbose=settings.verbose)
         return self._follow(clients, settings, deployment, renderer=renderer, deadline=deadline, run=run)
+
+    def _capacity(self, prepared: Prepared) -> None:
+        """The log's header: the capacity plan and its quota check (canary/capacity.py, canary/quotas.py)."""
+        lines = capacity_lines(prepared)
+        if lines:
+            self.runner.group("Capacity")
+            for line in lines:
+                self.runner.line(line)
+            self.runner.endgroup()
+        self._capacity_warnings(prepared)
+
+    def _capacity_warnings(self, prepared: Prepared) -> None:
+        for warning in prepared.capacity.warnings if prepared.capacity is not None else ():
+            self.runner.warning(warning, title="Capacity")
 
     def _answer(self, settings: Settings) -> int:
         """``command: approve``/``abort``: answer the endpoint's deploy (canary/gates.py)."""

@@ -87,6 +87,11 @@ class Clients:
         return cast("SageMakerClient", self._client("sagemaker", "sagemaker", sdk_config))
 
     @property
+    def servicequotas(self) -> Any:
+        """Service Quotas with the SDK's retries (the capacity check, canary/quotas.py)."""
+        return self._client("servicequotas", "service-quotas", sdk_config)
+
+    @property
     def cloudwatch(self) -> CloudWatchClient:
         """CloudWatch with the SDK's retries (``abort``'s alarm)."""
         return cast("CloudWatchClient", self._client("cloudwatch", "cloudwatch", sdk_config))

@@ -6,7 +6,8 @@ The pipeline, and the module that does each step::
                   ├─ machine.locate_state_machine            the run's one lookup of the machine
                   ├─ executions.running_executions           same artifact → attach; another → wait
                   │    └─ executions.wait_until_done
-                  └─ endpoint.describe_endpoint + check_endpoint
+                  ├─ endpoint.describe_endpoint + check_endpoint
+                  └─ quotas.plan_and_check                capacity plan; a peak over the quota: refuse
              ──► Prepared ──► dry_run.plan_lines             (dry run: print, stop here)
              ──► launch()                                    the first writes
                   ├─ machine.ensure_machine                  create / update the bundled machine
@@ -47,6 +48,7 @@ from canary.executions import (
 )
 from canary.machine import MachineState, ensure_machine, known_definition, locate_state_machine
 from canary.names import Artifact, RunContext, deploy_names, execution_name
+from canary.quotas import CapacityCheck, plan_and_check
 from canary.race import START_HOLD_SECONDS, older_racing_start
 from canary.settings import Settings
 
@@ -81,6 +83,8 @@ class Prepared:
     attach_to: Execution | None
     execution_name: str
     execution_input: ExecutionInput
+    capacity: CapacityCheck | None = None
+    """The capacity plan and its quota check (None when attaching)."""
 
 
 def _attach(execution: Execution, machine_arn: str, say: Say, why: str) -> Deployment:
@@ -141,7 +145,8 @@ def prepare(
     check_endpoint(endpoint, settings)
     for note in storage_notes(endpoint, settings):
         say(note)
-    return Prepared(machine, endpoint, None, name, document)
+    capacity = plan_and_check(clients, settings, endpoint)
+    return Prepared(machine, endpoint, None, name, document, capacity)
 
 
 def launch(

@@ -6,7 +6,8 @@ reads as a real run and no write.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from canary.aws import console_url
 from canary.settings import Settings
@@ -17,6 +18,25 @@ if TYPE_CHECKING:
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def last_deployment_line(config: Mapping[str, Any]) -> str:
+    """What the plan says of the endpoint's ``LastDeploymentConfig`` (DescribeEndpoint)."""
+    kinds = ", ".join(sorted(str(key) for key in config)) or "empty"
+    return (
+        f"the endpoint reports a LastDeploymentConfig ({kinds}): it belongs to the endpoint's last update "
+        "(IaC or a person); this deploy does not pass it into its own updates, which would turn them into "
+        "SageMaker deployments with their own traffic shifting and rollback"
+    )
+
+
+def capacity_lines(prepared: Prepared) -> list[str]:
+    """The capacity plan, its quota check and the endpoint's LastDeploymentConfig (dry run and log header)."""
+    lines = prepared.capacity.lines() if prepared.capacity is not None else []
+    endpoint = prepared.endpoint
+    if endpoint is not None and endpoint.last_deployment_config:
+        lines.append(last_deployment_line(endpoint.last_deployment_config))
+    return lines
 
 
 def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
@@ -59,10 +79,15 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
     )
     bake = document.BakeSeconds
     first = endpoint is None or not endpoint.exists
+    # The counts as planned (canary/capacity.py): the input may leave them to the current fleet.
+    plan = prepared.capacity.plan if prepared.capacity is not None else None
+    final = plan.final_count if plan is not None else document.InstanceCount
+    sizes = sorted({step.canary for step in plan.steps}) if plan is not None else []
+    canary = "-".join(str(n) for n in sizes) if sizes else document.CanaryInstanceCount
     if first:
         lines.append(
             f"first deploy: would create endpoint config {names.FinalConfig} "
-            f"({document.InstanceType} x{document.InstanceCount}) and endpoint {document.EndpointName}"
+            f"({document.InstanceType} x{final}) and endpoint {document.EndpointName}"
         )
     else:
         variant = endpoint.variants[0] if endpoint and endpoint.variants else None
@@ -70,7 +95,7 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         old = variant.name if variant else "current"
         lines.append(
             f"canary: endpoint config {names.CanaryConfig} = {old} + {names.CanaryVariant} "
-            f"({instance_type} x{document.CanaryInstanceCount})"
+            f"({instance_type} x{canary})"
         )
         alarms = list(document.AlarmNames)
         if document.ErrorAlarms.Enabled:
@@ -84,9 +109,10 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         original = endpoint.config_name if endpoint else "?"
         lines.append(
             f"promote: endpoint config {names.FinalConfig} with only the new model "
-            f"({instance_type} x{document.InstanceCount}); any alarm → roll back to {original}"
+            f"({instance_type} x{final}); any alarm → roll back to {original}"
         )
         lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
+    lines += capacity_lines(prepared)
     if document.AutoScaling.Enabled:
         scaling = document.AutoScaling
         lines.append(

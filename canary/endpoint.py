@@ -51,6 +51,8 @@ class EndpointState:
     """Names of the endpoint's shadow variants (a canary config could not keep them)."""
     kms_key_id: str | None = None
     """The endpoint config's ``KmsKeyId`` (config-wide: the canary and final configs carry it)."""
+    last_deployment_config: Mapping[str, Any] | None = None
+    """DescribeEndpoint's ``LastDeploymentConfig``: the last update's; never passed into ours."""
 
     def describe(self) -> str:
         """One line for the log."""
@@ -106,6 +108,7 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         variants=tuple(variants),
         shadow_variants=tuple(v["VariantName"] for v in endpoint.get("ShadowProductionVariants") or []),
         kms_key_id=kms_key_id,
+        last_deployment_config=endpoint.get("LastDeploymentConfig"),
     )
 
 

@@ -1,10 +1,11 @@
 """Delete the API models of AWS services the action never calls from an installed botocore (and boto3).
 
 botocore ships the model of every AWS service (~450 directories under ``botocore/data``, ~28 MB);
-the action's container calls five. This keeps:
+the action's container calls six. This keeps:
 
 - the services the action and its state machine's callers use: ``stepfunctions``, ``sagemaker``,
-  ``cloudwatch``, ``application-autoscaling``, ``sts`` (and any given with ``--keep``);
+  ``cloudwatch``, ``application-autoscaling``, ``service-quotas`` (the capacity check), ``sts`` (and
+  any given with ``--keep``);
 - the services botocore's own credential providers create clients for: ``sts`` (assume role, web
   identity), ``sso`` and ``sso-oidc`` (SSO profiles and tokens), ``signin`` (console login profiles);
 - every file directly under ``botocore/data`` (``endpoints.json``, ``partitions.json``,
@@ -28,7 +29,9 @@ import shutil
 import sys
 from pathlib import Path
 
-NEEDED_SERVICES = frozenset({"stepfunctions", "sagemaker", "cloudwatch", "application-autoscaling", "sts"})
+NEEDED_SERVICES = frozenset(
+    {"stepfunctions", "sagemaker", "cloudwatch", "application-autoscaling", "service-quotas", "sts"}
+)
 """Services the action calls, or its users' tooling around it may (sts: get-caller-identity)."""
 CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc", "signin"})
 """Services botocore's credential and token providers create clients for."""

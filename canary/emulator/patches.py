@@ -17,6 +17,7 @@ def install() -> None:
         local_storage,
         runtime,
         sagemaker,
+        servicequotas,
         sns,
         stepfunctions,
     )
@@ -30,6 +31,7 @@ def install() -> None:
         jsonata_eval,
         cloudwatch,
         sns,
+        servicequotas,
         faults,
     ):
         module.install()
@@ -58,7 +60,25 @@ def timings() -> EmulatorTimings:
 
 def reset() -> None:
     """Clear the extensions' own state (called after moto's reset)."""
-    from canary.emulator import autoscaling, cloudwatch, faults, runtime, sagemaker, stepfunctions
+    from canary.emulator import (
+        autoscaling,
+        cloudwatch,
+        faults,
+        instances,
+        runtime,
+        sagemaker,
+        servicequotas,
+        stepfunctions,
+    )
 
-    for module in (sagemaker, autoscaling, runtime, stepfunctions, cloudwatch, faults):
+    for module in (
+        sagemaker,
+        autoscaling,
+        runtime,
+        stepfunctions,
+        cloudwatch,
+        servicequotas,
+        instances,
+        faults,
+    ):
         module.reset()

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from canary.emulator import guardrails, guardrails_run, sagemaker_settings
+from canary.emulator import guardrails, guardrails_run, instances, sagemaker_settings
 
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 """The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
@@ -318,6 +318,7 @@ def _begin(tracked: _Tracked, kind: str, seconds: float, **changes: Any) -> None
     )
     tracked.endpoint.endpoint_status = "Creating" if kind == "create" else "Updating"
     tracked.endpoint.last_modified_time = now
+    instances.begin(tracked)
 
 
 def _require_in_service(backend: Any, endpoint: Any) -> None:
@@ -518,6 +519,7 @@ def _delete_endpoint(self: Any, endpoint_name: str) -> None:
             raise _invalid(f'Cannot update in-progress endpoint "{endpoint.arn}".')
         del self.endpoints[endpoint_name]
         _tracked.pop(_key(self, endpoint_name), None)
+        instances.deleted(self.account_id, self.region_name, endpoint_name)
         # "Delete endpoints configured for auto scaling": the variants' scalable targets go too.
         _deregister_scalable_targets(self, endpoint_name)
 

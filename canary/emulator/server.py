@@ -127,6 +127,21 @@ class Emulator:
         topic = sns_backends[account][region].topics.get(topic_arn)
         return [Published(*sent) for sent in topic.sent_notifications] if topic else []
 
+    def set_quota(self, instance_type: str, value: float | None, **where: Any) -> str:
+        """Apply a value to the instance type's "for endpoint usage" quota (Service Quotas); its code.
+
+        ``where``: ``region``, ``account``, ``available`` (:func:`canary.emulator.servicequotas.set_quota`).
+        """
+        from canary.emulator import servicequotas
+
+        return servicequotas.set_quota(instance_type, value, **where)
+
+    def instance_timeline(self, endpoint_name: str, region: str = "us-east-1") -> list[Any]:
+        """How many instances of each type the endpoint ran, over time (:mod:`canary.emulator.instances`)."""
+        from canary.emulator import instances
+
+        return instances.timeline(endpoint_name, region=region, account=ACCOUNT_ID)
+
     def stop(self) -> None:
         """Stop serving."""
         if self._server is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench import history, latency, mitigation, startup, transitions
+from bench import capacity, history, latency, mitigation, startup, transitions
 from bench.report import render_table
 from canary.emulator import Emulator
 from canary.statemachine import load_definition
@@ -123,6 +123,7 @@ def _fake_site(tmp_path: Path) -> Path:
         "sagemaker",
         "cloudwatch",
         "application-autoscaling",
+        "service-quotas",
         "sts",
         "ec2",
         "s3",
@@ -146,6 +147,7 @@ def test_prune_keeps_needed_services_and_botocore_files(tmp_path: Path) -> None:
         "sagemaker",
         "cloudwatch",
         "application-autoscaling",
+        "service-quotas",
         "sts",
         "endpoints.json",
     }
@@ -221,3 +223,14 @@ def test_table_puts_the_bundled_counts_beside_the_previous_definition_and_the_mi
     assert "previous design (update straight back): 520 s" in table
     assert "0.12x (460 s sooner)" in table
     assert "+20 s (the weight change first)" in table
+
+
+def test_capacity_figures_come_from_the_emulators_instance_timeline(emulator: Emulator) -> None:
+    planned = capacity.run(emulator, bake_minutes=0.5, update_minutes=0.5, scale=1 / 60)
+    for design in planned["designs"].values():
+        assert design["status"] == "SUCCEEDED"
+        # the canary update provisions a new fleet beside the old one: 4 + (4 + 1)
+        assert design["peak"] == 2 * capacity.FLEET + 1
+        assert design["extra_instance_minutes"] > 0
+        assert design["timeline"][0][1] == {capacity.INSTANCE_TYPE: 9}
+    assert "| instances, standard deploy on 4 instances" in render_table({"capacity": planned})

@@ -29,7 +29,9 @@ from typing import Any
 import botocore.session
 import pytest
 import yaml
+from botocore import xform_name
 
+from canary.emulator import Emulator
 from canary.gates import waiting_token
 from tests.action.conftest import OTHER_IMAGE, Runner, base_inputs, make_endpoint, wait_for
 from tests.proxy import Proxy
@@ -71,6 +73,13 @@ NO_RESOURCE_LEVEL = {
     "states:SendTaskHeartbeat",
     "states:SendTaskSuccess",
     "states:SendTaskFailure",
+    # the capacity check (canary/quotas.py): Service Authorization Reference, Service Quotas and SageMaker
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_servicequotas.html)
+    "sagemaker:ListEndpoints",
+    "servicequotas:GetAWSDefaultServiceQuota",
+    "servicequotas:GetServiceQuota",
+    "servicequotas:ListAWSDefaultServiceQuotas",
+    "servicequotas:ListServiceQuotas",
 }
 SAGEMAKER_RESOURCE = re.compile(r"^arn:aws:sagemaker:\*:\*:(endpoint|endpoint-config|model)/\*$")
 PASSED_ROLES = ({"Ref": "SageMakerExecutionRoleArn"}, {"Fn::GetAtt": ["StateMachineRole", "Arn"]})
@@ -85,6 +94,7 @@ TARGET_PREFIX = {
     "AWSStepFunctions": "states",
     "SageMaker": "sagemaker",
     "GraniteServiceVersion20100801": "cloudwatch",  # CloudWatch's JSON protocol target
+    "ServiceQuotasV20190624": "servicequotas",
 }
 """X-Amz-Target prefix seen by the proxy → IAM service prefix."""
 ACTION_MODULES = [p for p in (ROOT / "canary").glob("*.py") if p.name != "demo.py"]
@@ -206,10 +216,11 @@ def _code_operations() -> set[str]:
         ("stepfunctions", "states"),
         ("sagemaker", "sagemaker"),
         ("cloudwatch", "cloudwatch"),
+        ("service-quotas", "servicequotas"),
     ):
         model = session.get_service_model(service)
         for operation in model.operation_names:
-            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+            snake = xform_name(operation)  # GetAWSDefaultServiceQuota → get_aws_default_service_quota
             if snake in words:
                 found.add(f"{prefix}:{operation}")
     return found
@@ -224,8 +235,14 @@ def _observed(recorder: Proxy) -> set[str]:
     return actions
 
 
-def test_ci_policy_allows_exactly_what_the_action_calls(runner: Runner, recorder: Proxy, aws: Any) -> None:
+def test_ci_policy_allows_exactly_what_the_action_calls(
+    runner: Runner, recorder: Proxy, aws: Any, emulator: Emulator
+) -> None:
     make_endpoint(aws, "churn-model", ["AllTraffic"])
+    make_endpoint(aws, "other-team", ["AllTraffic"])  # counted by the quota check
+    # The quota check finds the code in the defaults and reads the default when the applied value is
+    # not available.
+    emulator.set_quota("ml.m5.large", None, available=False)
     # A gate after each of two bakes: an answering job approves the first gate, another aborts at the second.
     first = runner.start(base_inputs(canary_weights="10,50", approval="each-step"))
     gate = _wait_for_gate(aws)
@@ -373,7 +390,12 @@ def test_template_policies_are_the_shipped_ones_bound_to_the_stack(resource: str
             text = arn["Fn::Sub"]
             assert text.startswith("arn:${AWS::Partition}:"), text
             assert ":${AWS::AccountId}:" in text, text
-            assert ("${EndpointNamePrefix}" in text) == _names_a_deploy_owns(text, actions), (text, actions)
+            owns = _names_a_deploy_owns(text, actions) and statement["Sid"] not in COUNTS_OTHER_ENDPOINTS
+            assert ("${EndpointNamePrefix}" in text) == owns, (text, actions)
+
+
+COUNTS_OTHER_ENDPOINTS = {"CountTheInstancesOfOtherEndpointsForTheQuotaCheck"}
+"""Reads of every endpoint of the account (canary/quotas.py counts what they run of an instance type)."""
 
 
 def _names_a_deploy_owns(arn: str, actions: set[str]) -> bool:
