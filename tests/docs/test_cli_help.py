@@ -39,7 +39,9 @@ def test_every_deploy_flag_is_described_as_in_action_yml(
     assert re.search(r"--canary-weights VALUE .*\(default: 20\)", text)
 
 
-def test_the_readmes_local_deploy_uses_real_inputs_and_writes_a_summary() -> None:
+def test_the_readmes_local_deploy_uses_real_inputs_and_writes_a_summary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """README "Running locally" deploys to the emulator with the CLI and shows where the summary goes."""
     readme = (ACTION_YML.parent / "README.md").read_text()
     section = readme.split("## Running locally", 1)[1].split("\n## ", 1)[0]
@@ -47,6 +49,6 @@ def test_the_readmes_local_deploy_uses_real_inputs_and_writes_a_summary() -> Non
     assert "export GITHUB_STEP_SUMMARY=" in section
     assert "tests.presentation.summary_render" in section
     flags = set(re.findall(r"(?<![\w-])--([a-z0-9-]+)", section))
-    cli_only = {"port", "create-seconds", "update-seconds", "weights-seconds", "help"}
+    cli_only = set(re.findall(r"(?<![\w-])--([a-z0-9-]+)", _help(capsys, "emulator"))) | {"help"}
     assert flags - cli_only <= set(INPUT_NAMES), sorted(flags - cli_only - set(INPUT_NAMES))
     assert {"endpoint-name", "image-uri", "canary-weights"} <= flags
