@@ -6,7 +6,8 @@ The pipeline, and the module that does each step::
                   ├─ machine.locate_state_machine            the run's one lookup of the machine
                   ├─ executions.running_executions           same artifact → attach; another → wait
                   │    └─ executions.wait_until_done
-                  └─ endpoint.describe_endpoint + check_endpoint
+                  ├─ endpoint.describe_endpoint + check_endpoint
+                  └─ preflight.check_create, check_alarms    may it create the endpoint; do the alarms exist
              ──► Prepared ──► dry_run.plan_lines             (dry run: print, stop here)
              ──► launch()                                    the first writes
                   ├─ machine.ensure_machine                  create / update the bundled machine
@@ -47,6 +48,7 @@ from canary.executions import (
 )
 from canary.machine import MachineState, ensure_machine, known_definition, locate_state_machine
 from canary.names import Artifact, RunContext, deploy_names, execution_name
+from canary.preflight import check_alarms, check_create
 from canary.race import START_HOLD_SECONDS, older_racing_start
 from canary.settings import Settings
 
@@ -139,6 +141,8 @@ def prepare(
         raise Cancelled
     endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
     check_endpoint(endpoint, settings)
+    check_create(endpoint, settings)
+    check_alarms(clients.cloudwatch, settings)
     return Prepared(machine, endpoint, None, name, document)
 
 
@@ -214,6 +218,7 @@ def _launch(
         # The endpoint changed under us: check it again before the next start.
         endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
         check_endpoint(endpoint, settings)
+        check_create(endpoint, settings)
         names = deploy_names(settings.endpoint_name, artifact, _later(run))
         prepared = Prepared(
             prepared.machine,

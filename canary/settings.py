@@ -45,9 +45,10 @@ from canary.parsers import (
     text_of,
 )
 from canary.settings_checks import CheckInputs
+from canary.settings_safety import SafetyInputs
 
 
-class Settings(CheckInputs):
+class Settings(CheckInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(

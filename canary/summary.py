@@ -93,15 +93,18 @@ def summary_markdown(
     model_name: str = "",
     endpoint_config_name: str = "",
     checks: Sequence[Check] = (),
+    notes: Sequence[str] = (),
 ) -> str:
     """The step summary: outcome, what was deployed, a link to the execution, a chart of the canary's
     traffic over time (:func:`traffic_chart`), the canary against its baseline at each check
-    (:func:`canary.comparison.comparison_markdown`) and the timeline table."""
+    (:func:`canary.comparison.comparison_markdown`) and the timeline table. ``notes``: warnings said
+    under the outcome (a first deploy; a bake that judged nothing)."""
     from canary.comparison import comparison_markdown
 
     icon = _OUTCOME_ICON.get(outcome.outcome, "")
     lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {outcome.outcome}", ""]
     lines += [f"**{md(outcome_headline(outcome))}**", ""]
+    lines += [line for note in notes for line in (f"⚠️ {md(note)}", "")]  # first deploy, not judged
     rows = [
         ("Outcome", f"{outcome.outcome} (Step Functions status {outcome.status})"),
         ("Endpoint", endpoint_name),
