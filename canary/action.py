@@ -442,7 +442,7 @@ class Action:
             model_name=self.report.model_name,
             endpoint_config_name=self.report.endpoint_config_name,
             checks=renderer.checks,
-            notes=self.report.notes,
+            notes=[*self.report.notes, *renderer.notes],
         )
         self.runner.append_summary(markdown)
         self.summary_written = True

@@ -9,18 +9,24 @@
 - A missing endpoint: ``create-endpoint: never`` refuses it (exit 2, nothing created); with the
   default ``allow`` the first deploy is a warning before the start, a line of the summary and the
   ``kind`` output.
+- A canary that served no request: its alarms are ``INSUFFICIENT_DATA`` and its numbers zero for the
+  whole bake; the step passes (``min-canary-invocations`` 0) with a warning that nothing was judged.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from canary.emulator.traffic import TrafficFeed, VariantTraffic
 from canary.settings_safety import ecr_region
-from tests.action.conftest import ACCOUNT, REGION, Recorder, Runner, base_inputs, make_endpoint
+from tests.action.conftest import ACCOUNT, REGION, ActionRun, Recorder, Runner, base_inputs, make_endpoint
+from tests.presentation.runner_log import Command
 
 FIRST_DEPLOY_TITLE = "SageMaker canary deploy: first deploy"
+NOT_JUDGED_TITLE = "SageMaker canary deploy: not judged"
 
 
 def _alarm(aws: Any, name: str) -> None:
@@ -143,10 +149,37 @@ def test_a_first_deploy_is_a_warning_before_the_start_a_summary_line_and_an_outp
     assert f"⚠️ First deploy: {text}" in result.summary
 
 
-def test_a_canary_is_kind_canary_without_a_first_deploy_warning(runner: Runner, aws: Any) -> None:
+def _titled(result: ActionRun, title: str) -> list[Command]:
+    return [w for w in result.log.named("warning") if w.properties.get("title") == title]
+
+
+def test_a_canary_that_served_no_request_is_promoted_but_said_to_be_not_judged(
+    runner: Runner, aws: Any
+) -> None:
+    """Nothing reached the canary (no metrics at all): its alarms stay INSUFFICIENT_DATA, which is shown
+    as what it is, and the step passes with a warning pointing at min-canary-invocations (default 0).
+    Also: an existing endpoint is ``kind: canary`` with no first-deploy warning."""
     make_endpoint(aws, "churn-model", ["AllTraffic"])
     result = runner.run(base_inputs(create_endpoint="never"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["kind"] == "canary"
-    assert not [w for w in result.log.named("warning") if w.properties.get("title") == FIRST_DEPLOY_TITLE]
+    assert not _titled(result, FIRST_DEPLOY_TITLE)
     assert "First deploy" not in result.summary
+    (warning,) = _titled(result, NOT_JUDGED_TITLE)
+    assert warning.data.startswith("not judged: 0 requests reached the canary in the 20% step"), warning.data
+    assert "set min-canary-invocations" in warning.data
+    log = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # colours off
+    assert "! not judged: 0 requests reached the canary in the 20% step" in log
+    assert "⚠️ Not judged: 0 requests reached the canary in the 20% step" in result.summary
+    assert "✓ alarms OK" not in log
+    assert "• no alarm in ALARM; INSUFFICIENT_DATA (too little data to evaluate: not judged): " in log
+
+
+def test_a_canary_that_served_requests_is_not_warned_about(runner: Runner, aws: Any) -> None:
+    make_endpoint(aws, "churn-model", ["AllTraffic"])
+    traffic = {"Canary": VariantTraffic(40), "AllTraffic": VariantTraffic(160)}
+    with TrafficFeed(aws("cloudwatch"), "churn-model", traffic):
+        result = runner.run(base_inputs())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not _titled(result, NOT_JUDGED_TITLE), result.stdout
+    assert "Not judged" not in result.summary
