@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import json
 
-from tests.statemachine.conftest import Deploys
+from canary.follow import HistoryEvent
+from tests.presentation import snapshots
+from tests.statemachine.conftest import Deploys, Outcome
+
+
+def _log(outcome: Outcome) -> list[str]:
+    """The job log's lines of this execution, as the action renders them (colourless)."""
+    text, _ = snapshots.render(
+        [HistoryEvent.from_api(e) for e in outcome.events], github=False, verbose=False
+    )
+    return [line[6:] for line in text.splitlines() if line[:2].isdigit()]  # without the clock
 
 
 def test_a_missing_alarm_fails_the_start_before_any_change(deploys: Deploys) -> None:
@@ -34,6 +44,9 @@ def test_a_missing_alarm_fails_the_start_before_any_change(deploys: Deploys) -> 
     asked = json.loads(scheduled["taskScheduledEventDetails"]["parameters"])
     assert asked["AlarmTypes"] == ["MetricAlarm", "CompositeAlarm"]
     assert asked["MaxRecords"] == 100
+    assert "✗ no alarm named team-latency-typo, never-made: it could never roll the canary back" in _log(
+        outcome
+    )
 
 
 def test_a_missing_alarm_fails_a_first_deploy_before_it_creates_anything(deploys: Deploys) -> None:
@@ -81,4 +94,7 @@ def test_an_alarm_deleted_during_the_bake_rolls_back_naming_it(deploys: Deploys)
     assert f"Alarm {alarm} gone " in outcome.cause, outcome.cause
     assert "DescribeAlarms no longer finds it" in outcome.cause
     assert "team-slo" not in outcome.cause
+    log = _log(outcome)
+    assert f"✓ alarm-names: {alarm}, team-slo exist" in log
+    assert any(line.startswith(f"✗ ALARM: {alarm}: gone (DescribeAlarms no longer finds it)") for line in log)
     assert deploys.sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == original
