@@ -2,7 +2,8 @@
 
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html: names with
 no alarm are left out of the answer, without an error; ``INSUFFICIENT_DATA`` means too little data to
-evaluate (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html).
+evaluate ("Alarm states",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
 """
 
 from __future__ import annotations
