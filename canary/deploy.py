@@ -6,8 +6,8 @@ The pipeline, and the module that does each step::
                   ├─ machine.locate_state_machine            the run's one lookup of the machine
                   ├─ executions.running_executions           same artifact → attach; another → wait
                   │    └─ executions.wait_until_done
-                  ├─ endpoint.describe_endpoint + check_endpoint
-                  └─ preflight.check_create, check_alarms    may it create the endpoint; do the alarms exist
+                  ├─ endpoint.describe_endpoint, preflight.check_create, endpoint.check_endpoint
+                  └─ preflight.check_alarms                  do the named alarms exist
              ──► Prepared ──► dry_run.plan_lines             (dry run: print, stop here)
              ──► launch()                                    the first writes
                   ├─ machine.ensure_machine                  create / update the bundled machine
@@ -140,8 +140,8 @@ def prepare(
     if stop.is_set():
         raise Cancelled
     endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
-    check_endpoint(endpoint, settings)
     check_create(endpoint, settings)
+    check_endpoint(endpoint, settings)
     check_alarms(clients.cloudwatch, settings)
     return Prepared(machine, endpoint, None, name, document)
 
@@ -217,8 +217,8 @@ def _launch(
             )
         # The endpoint changed under us: check it again before the next start.
         endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
-        check_endpoint(endpoint, settings)
         check_create(endpoint, settings)
+        check_endpoint(endpoint, settings)
         names = deploy_names(settings.endpoint_name, artifact, _later(run))
         prepared = Prepared(
             prepared.machine,
