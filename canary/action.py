@@ -50,6 +50,7 @@ from canary.failures import REPORTED, failure_of
 from canary.github import Runner
 from canary.names import RunContext
 from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, ReportedOutcome, classify
+from canary.preflight import first_deploy_warning
 from canary.race import start_hold_seconds
 from canary.settings import Settings, load_settings
 
@@ -84,7 +85,10 @@ class Report:
     model_name: str = ""
     endpoint_config_name: str = ""
     region: str = ""
+    kind: str = ""
+    """``first-deploy`` or ``canary`` once the endpoint was read (or the execution said so)."""
     notes: list[str] = field(default_factory=list)
+    """Lines for the step summary's outcome section (a first deploy, a bake nothing judged)."""
 
     @property
     def console_url(self) -> str:
@@ -100,6 +104,7 @@ class Report:
             "model-name": self.model_name,
             "endpoint-config-name": self.endpoint_config_name,
             "console-url": self.console_url,
+            "kind": self.kind,
         }
 
 
@@ -203,6 +208,8 @@ class Action:
             ) from None
         names = prepared.execution_input.Names
         self.report.model_name = names.Model
+        if prepared.endpoint is not None:
+            self._announce_kind(settings, prepared.endpoint.exists)
         if prepared.attach_to is not None and prepared.attach_to.names is not None:
             self.report.model_name = prepared.attach_to.names.Model
         if settings.dry_run:
@@ -252,6 +259,14 @@ class Action:
     def _capacity_warnings(self, prepared: Prepared) -> None:
         for warning in prepared.capacity.warnings if prepared.capacity is not None else ():
             self.runner.warning(warning, title="Capacity")
+
+    def _announce_kind(self, settings: Settings, exists: bool) -> None:
+        """``kind``; a first deploy is said before the start, as a warning (canary/preflight.py)."""
+        self.report.kind = "canary" if exists else "first-deploy"
+        if not exists:
+            text = first_deploy_warning(settings)
+            self.runner.warning(text, title="SageMaker canary deploy: first deploy")
+            self.report.notes.append(f"First deploy: {text}")
 
     def _answer(self, settings: Settings) -> int:
         """``command: approve``/``abort``: answer the endpoint's deploy (canary/gates.py)."""
@@ -324,6 +339,9 @@ class Action:
         outcome = classify(description)
         self.report.status = outcome.status
         self.report.outcome = outcome.outcome
+        if not self.report.kind:  # attached: the execution says what it did
+            first = any(entry.phase == "First deploy" for entry in renderer.timeline)
+            self.report.kind = str(outcome.summary.get("Kind") or ("first-deploy" if first else "canary"))
         with self.runner.protect():
             renderer.outcome(outcome)
         sagemaker = clients.cancel_sagemaker if stop.is_set() else clients.sagemaker
@@ -446,6 +464,7 @@ class Action:
             commit_url=f"{run.server_url}/{run.repository}/commit/{run.sha}"
             if run.repository and run.sha
             else "",
+            notes=[*self.report.notes, *renderer.notes],
         )
         self.runner.append_summary(markdown)
         self.summary_written = True

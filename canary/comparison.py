@@ -117,6 +117,20 @@ def verdict_line(verdict: Mapping[str, Any]) -> tuple[Level, str] | None:
     return "warn", f"{text}: promoting anyway (on-low-traffic: promote)"
 
 
+def not_judged(verdict: Mapping[str, Any], weight: object) -> str | None:
+    """A step that passed while its canary served no request (``$verdict`` from the step's last
+    metrics read): its alarms and numbers judged nothing. None when requests were served, or unknown.
+    """
+    invocations = verdict.get("invocations")
+    if verdict.get("action") != "pass" or not isinstance(invocations, int | float) or invocations != 0:
+        return None
+    step = f"the {weight}% step" if isinstance(weight, int | float) else "this step"
+    return (
+        f"not judged: 0 requests reached the canary in {step}, so its alarms and numbers had nothing to "
+        "judge and it passed; set min-canary-invocations (and on-low-traffic) to require traffic"
+    )
+
+
 # -- step summary ---------------------------------------------------------------------------------
 
 

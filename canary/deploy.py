@@ -6,8 +6,9 @@ The pipeline, and the module that does each step::
                   ├─ machine.locate_state_machine            the run's one lookup of the machine
                   ├─ executions.running_executions           same artifact → attach; another → wait
                   │    └─ executions.wait_until_done
-                  ├─ endpoint.describe_endpoint + check_endpoint
-                  └─ quotas.plan_and_check                capacity plan; a peak over the quota: refuse
+                  ├─ endpoint.describe_endpoint, preflight.check_create, endpoint.check_endpoint
+                  ├─ preflight.check_alarms                  do the named alarms exist
+                  └─ quotas.plan_and_check                   capacity plan; a peak over the quota: refuse
              ──► Prepared ──► dry_run.plan_lines             (dry run: print, stop here)
              ──► launch()                                    the first writes
                   ├─ machine.ensure_machine                  create / update the bundled machine
@@ -48,6 +49,7 @@ from canary.executions import (
 )
 from canary.machine import MachineState, ensure_machine, known_definition, locate_state_machine
 from canary.names import Artifact, RunContext, deploy_names, execution_name
+from canary.preflight import check_alarms, check_create
 from canary.quotas import CapacityCheck, plan_and_check
 from canary.race import START_HOLD_SECONDS, older_racing_start
 from canary.settings import Settings
@@ -142,9 +144,11 @@ def prepare(
     if stop.is_set():
         raise Cancelled
     endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
+    check_create(endpoint, settings)
     check_endpoint(endpoint, settings)
     for note in storage_notes(endpoint, settings):
         say(note)
+    check_alarms(clients.cloudwatch, settings)
     capacity = plan_and_check(clients, settings, endpoint)
     return Prepared(machine, endpoint, None, name, document, capacity)
 
@@ -220,6 +224,7 @@ def _launch(
             )
         # The endpoint changed under us: check it again before the next start.
         endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
+        check_create(endpoint, settings)
         check_endpoint(endpoint, settings)
         names = deploy_names(settings.endpoint_name, artifact, _later(run))
         prepared = Prepared(

@@ -122,5 +122,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
             OnTimeout=settings.on_approval_timeout,
         ),
         Notify=NotifySettings(TopicArn=settings.notify_topic_arn) if settings.notify_topic_arn else None,
+        CreateEndpoint=settings.create_endpoint,
         Names=names,
     )

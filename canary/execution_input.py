@@ -352,6 +352,10 @@ class ExecutionInput(_Doc):
     )
     Approval: ApprovalSettings | None = Field(default=None, description="Absent: no approval gate.")
     Notify: NotifySettings | None = Field(default=None, description="Absent: no notifications.")
+    CreateEndpoint: Literal["allow", "never"] = Field(
+        default="allow",
+        description="A missing endpoint: allow creates it; never refuses (Canary.EndpointNotFound).",
+    )
     Names: DeployNames
 
     @model_validator(mode="after")

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from canary.comparison import Check, numbers_of, verdict_line
+from canary.comparison import Check, not_judged, numbers_of, verdict_line
 from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
@@ -38,6 +38,7 @@ from canary.task_lines import (
     TASK_LINES,
     UPDATE_CALLS,
     api_call,
+    describe_alarms,
     describe_endpoint,
     duration,
     fill,
@@ -160,6 +161,8 @@ class Renderer:
         """Each bake check's canary and baseline numbers, for :func:`summary_markdown`."""
         self.facts = FactsReader()
         """The plan, the reported traffic and the endpoint before the deploy, for :func:`summary_markdown`."""
+        self.notes: list[str] = []
+        """Warnings for the summary's outcome section (a step that judged nothing: 0 requests)."""
         self.phase = ""
         self.variables: dict[str, Any] = {}
         """The execution's variables so far, from the ``…StateExited`` events."""
@@ -229,14 +232,18 @@ class Renderer:
         if isinstance(bake, int | float):
             text += f", bake {duration(float(bake))} each step"
             alarms = self.variables.get("alarms")
-            names = document.get("Names")
-            abort = f"{names.get('AlarmPrefix')}-abort" if isinstance(names, Mapping) else None
+            abort = self._abort_alarm()
             alarms = [a for a in alarms if a != abort] if isinstance(alarms, list) else alarms
             if alarms and isinstance(check, int | float):
                 text += f", {len(alarms)} alarm(s) checked every {duration(float(check))}"
             elif alarms == []:
                 text += ", no alarm to check"
         return text + ", then promotion"
+
+    def _abort_alarm(self) -> str | None:
+        """The deploy's ``…-abort`` alarm (it exists only once someone aborts)."""
+        names = self._in().get("Names")
+        return f"{names.get('AlarmPrefix')}-abort" if isinstance(names, Mapping) else None
 
     def _expected_config(self) -> str | None:
         """The config the current endpoint read waits for (``$wait.config``); None while preparing."""
@@ -328,6 +335,9 @@ class Renderer:
         try:
             if key == ("sagemaker", "describeEndpoint"):
                 shown = describe_endpoint(self._params, result, self._expected_config())
+            elif key == ("cloudwatch", "describeAlarms"):
+                start = self._state == "CheckAlarmNames"
+                shown = describe_alarms(self._params, result, abort=self._abort_alarm(), start=start)
             else:
                 shown = line(self._params, result) if line else ("info", f"{self._state}: {call} done")
         except (AttributeError, TypeError, ValueError, KeyError):
@@ -381,6 +391,18 @@ class Renderer:
             )
         elif isinstance(verdict, Mapping) and (shown := verdict_line(verdict)) is not None:
             self._print(ev.timestamp, shown[0], shown[1], milestone=True)
+        elif isinstance(verdict, Mapping) and (text := not_judged(verdict, self._step_weight(verdict))):
+            self._print(ev.timestamp, "warn", text, milestone=True)
+            self.notes.append(text[0].upper() + text[1:])
+            if self.runner.is_actions:
+                self.runner.warning(text, title="SageMaker canary deploy: not judged")
+
+    def _step_weight(self, verdict: Mapping[str, Any]) -> Any:
+        """The canary weight of the step a ``$verdict`` is about (None when unknown)."""
+        weights, step = self._in().get("CanaryWeights"), verdict.get("step")
+        if isinstance(weights, list) and isinstance(step, int) and 0 <= step < len(weights):
+            return weights[step]
+        return None
 
     def _task_problem(self, ev: HistoryEvent, what: str) -> None:
         error = str(ev.details.get("error") or what)

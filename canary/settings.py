@@ -46,9 +46,10 @@ from canary.parsers import (
 )
 from canary.plan_limits import plan_culprit, plan_problem
 from canary.settings_checks import CheckInputs
+from canary.settings_safety import SafetyInputs
 
 
-class Settings(CheckInputs):
+class Settings(CheckInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(

@@ -104,11 +104,13 @@ def summary_markdown(
     facts: DeployFacts | None = None,
     commit: str = "",
     commit_url: str = "",
+    notes: Sequence[str] = (),
 ) -> str:
-    """The step summary: the outcome in one sentence; what serves now, what was deployed (image,
-    model data, commit) and the plan; each step's duration; charts of the new model's traffic and
-    of the canary against its baseline on one time axis (:mod:`canary.summary_charts`); the numbers
-    of each bake step (:func:`canary.comparison.comparison_markdown`); the timeline.
+    """The step summary: the outcome in one sentence and the warnings said under it (``notes``: a first
+    deploy; a bake that judged nothing); what serves now, what was deployed (image, model data, commit)
+    and the plan; each step's duration; charts of the new model's traffic and of the canary against its
+    baseline on one time axis (:mod:`canary.summary_charts`); the numbers of each bake step
+    (:func:`canary.comparison.comparison_markdown`); the timeline.
     ``facts``: what the history said beside the timeline (:class:`canary.summary_facts.FactsReader`)."""
     from canary.comparison import comparison_markdown
     from canary.summary_charts import comparison_charts, time_axis, traffic_chart
@@ -119,6 +121,7 @@ def summary_markdown(
     words = outcome.outcome.replace("-", " ")
     lines = [f"### {icon} SageMaker canary deploy: {md(endpoint_name or '?')} — {words}", ""]
     lines += [f"**{md(outcome_headline(outcome))}**", ""]
+    lines += [line for note in notes for line in (f"⚠️ {md(note)}", "")]  # first deploy, not judged
     new_model = model_name or str(outcome.summary.get("ModelName", "")) or facts.new_model
     rows = [
         ("Serving now", serving_now(outcome, facts, new_model, endpoint_config_name)),

@@ -77,18 +77,40 @@ def describe_endpoint(
     return level, text
 
 
-def _describe_alarms(params: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
+def describe_alarms(
+    params: Mapping[str, Any], result: Mapping[str, Any], *, abort: str | None = None, start: bool = False
+) -> tuple[Level, str] | None:
+    """The alarms' line. DescribeAlarms leaves out names that have no alarm: a name asked for and not
+    returned is missing (``abort``, the deploy's own ``…-abort`` alarm, exists only once someone
+    aborts). ``start``: the state machine's check that the named alarms exist (``CheckAlarmNames``),
+    before any change. ``INSUFFICIENT_DATA`` is too little data to evaluate: shown as such, not as OK.
+    """
     alarms = [*(result.get("MetricAlarms") or []), *(result.get("CompositeAlarms") or [])]
-    watched = [str(n) for n in params.get("AlarmNames") or []]
+    watched = [str(n) for n in params.get("AlarmNames") or [] if str(n) != abort]
+    found = {str(a.get("AlarmName")) for a in alarms}
+    missing = [name for name in watched if name not in found]
+    if start:
+        if missing:
+            return "error", f"no alarm named {', '.join(missing)}: it could never roll the canary back"
+        return ("ok", f"alarm-names: {', '.join(watched)} exist") if watched else None
     firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
-    if firing:
-        reasons = "; ".join(f"{a.get('AlarmName', '?')}: {a.get('StateReason', '')}" for a in firing)
-        return "error", f"ALARM: {reasons}"
+    problems = [f"{a.get('AlarmName', '?')}: {a.get('StateReason', '')}" for a in firing]
+    problems += [f"{name}: gone (DescribeAlarms no longer finds it)" for name in missing]
+    if problems:
+        return "error", f"ALARM: {'; '.join(problems)}"
     if params.get("StateValue") == "ALARM" or not alarms:
         return "ok", f"alarms OK: none of {len(watched)} in ALARM" if watched else "alarms OK"
-    return "ok", "alarms OK: " + ", ".join(
-        f"{a.get('AlarmName', '?')} {a.get('StateValue', '?')}" for a in alarms
+    if all(a.get("StateValue") == "OK" for a in alarms):
+        return "ok", "alarms OK: " + ", ".join(f"{a.get('AlarmName', '?')} OK" for a in alarms)
+    by_state: dict[str, list[str]] = {}
+    for alarm in alarms:
+        by_state.setdefault(str(alarm.get("StateValue", "?")), []).append(str(alarm.get("AlarmName", "?")))
+    groups = "; ".join(
+        f"{state}{' (too little data to evaluate: not judged)' if state == 'INSUFFICIENT_DATA' else ''}: "
+        + ", ".join(names)
+        for state, names in by_state.items()
     )
+    return "info", f"no alarm in ALARM; {groups}"
 
 
 def _metrics(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, str]:
@@ -172,7 +194,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "deleteEndpoint"): _simple("deleted endpoint {EndpointName}"),
     ("sagemaker", "deleteEndpointConfig"): _simple("deleted endpoint config {EndpointConfigName}"),
     ("sagemaker", "deleteModel"): _simple("deleted model {ModelName}"),
-    ("cloudwatch", "describeAlarms"): _describe_alarms,
+    ("cloudwatch", "describeAlarms"): describe_alarms,
     ("cloudwatch", "putMetricAlarm"): _simple("created alarm {AlarmName}: {MetricName} > {Threshold}"),
     ("cloudwatch", "deleteAlarms"): _simple("deleted the canary alarms"),
     ("cloudwatch", "getMetricData"): _metrics,

@@ -10,7 +10,9 @@ moto also starts a new alarm in ``OK`` and resets an updated alarm's state. AWS 
 ``INSUFFICIENT_DATA`` ("Unchecked: Initial alarm creation") and, when PutMetricAlarm updates an
 existing alarm, leaves its state unchanged: so does this.
 
-Left to moto, already as AWS: DeleteAlarms of a missing alarm is no error; SetAlarmState keeps its
+PutCompositeAlarm, which moto 5.2.5 does not route, is moto's PutMetricAlarm with the ``AlarmRule``
+(stored, not evaluated). Left to moto, already as AWS: DescribeAlarms leaves out names that have no
+alarm (no error); DeleteAlarms of a missing alarm is no error; SetAlarmState keeps its
 ``StateReason``/``StateReasonData``; SetAlarmState on a missing alarm is ``ResourceNotFound``.
 
 GetMetricData's ``MetricStat`` queries are answered here from the datapoints PutMetricData stored
@@ -346,6 +348,13 @@ def install() -> None:
         return _describe_alarms(self)
 
     CloudWatchResponse.describe_alarms = describe_alarms
+
+    def put_composite_alarm(self: Any) -> Any:
+        # moto reads AlarmRule in put_metric_alarm "to re-use this method for composite alarms" but
+        # routes no PutCompositeAlarm to it; the rule is stored, not evaluated.
+        return self.put_metric_alarm()
+
+    CloudWatchResponse.put_composite_alarm = put_composite_alarm
 
 
 def reset() -> None:

@@ -19,7 +19,7 @@ from tests.action.conftest import (
 )
 from tests.conftest import timings
 
-OUTPUTS = {"execution-arn", "status", "outcome", "model-name", "endpoint-config-name", "console-url"}
+OUTPUTS = {"execution-arn", "status", "outcome", "model-name", "endpoint-config-name", "console-url", "kind"}
 
 
 def _console(arn: str) -> str:
@@ -28,6 +28,7 @@ def _console(arn: str) -> str:
 
 def test_dry_run_prints_the_plan_and_changes_nothing(runner: Runner, recorder: Recorder, aws: Any) -> None:
     original = make_endpoint(aws, "churn-model", ["AllTraffic"])
+    aws("cloudwatch").put_composite_alarm(AlarmName="p99-latency", AlarmRule="FALSE")  # it must exist
     recorder.clear()
     result = runner.run(base_inputs(dry_run="true", canary_weights="10,50", alarm_names="p99-latency"))
     assert result.returncode == 0, result.stdout + result.stderr

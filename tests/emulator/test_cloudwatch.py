@@ -291,3 +291,20 @@ def test_get_metric_data_refuses_what_cloudwatch_refuses(
     with pytest.raises(cw.exceptions.ClientError) as raised:
         cw.get_metric_data(StartTime=base, EndTime=end, MetricDataQueries=[query])
     assert raised.value.response["Error"]["Code"] == code
+
+
+def test_describe_alarms_leaves_out_names_that_do_not_exist_without_an_error(cw: Any) -> None:
+    """https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html:
+    DescribeAlarms "retrieves the specified alarms"; its only documented error is
+    ``InvalidNextToken``. A name with no alarm is not an error: it is absent from both lists, so a
+    caller must compare what it asked for with what came back (canary/preflight.py). With
+    ``AlarmTypes`` both, a composite alarm comes back by name in ``CompositeAlarms``.
+    """
+    cw.put_composite_alarm(AlarmName="user-composite", AlarmRule='ALARM("user-latency")')
+    asked = ["user-latency", "user-latency-typo", "user-composite", "never-created"]
+    found = cw.describe_alarms(AlarmNames=asked, AlarmTypes=["MetricAlarm", "CompositeAlarm"], MaxRecords=100)
+    assert _names(found) == ["user-latency"]
+    assert [alarm["AlarmName"] for alarm in found["CompositeAlarms"]] == ["user-composite"]
+    assert "NextToken" not in found
+    nothing = cw.describe_alarms(AlarmNames=["never-created"], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    assert (nothing["MetricAlarms"], nothing["CompositeAlarms"]) == ([], [])

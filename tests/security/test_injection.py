@@ -83,6 +83,7 @@ def _assert_runner_acted_on_nothing_hostile(result: ActionRun) -> None:
         "model-name",
         "endpoint-config-name",
         "console-url",
+        "kind",
     }, result.outputs
     assert all(MARK not in value for value in result.outputs.values()), result.outputs
     assert MARK in result.stdout, "the hostile text was shown (as text): the test exercised it"

@@ -260,8 +260,16 @@ def test_ci_policy_allows_exactly_what_the_action_calls(
     sfn = aws("stepfunctions")
     (machine,) = sfn.list_state_machines()["stateMachines"]
     _drift(sfn, machine["stateMachineArn"])
+    # It names an alarm of the team's, which the action checks exists (canary/preflight.py).
+    aws("cloudwatch").put_composite_alarm(AlarmName="team-slo", AlarmRule="FALSE")
     second = runner.start(
-        base_inputs(wait_minutes="1", alarm_check_seconds="60", on_cancel="stop", image_uri=OTHER_IMAGE),
+        base_inputs(
+            wait_minutes="1",
+            alarm_check_seconds="60",
+            on_cancel="stop",
+            image_uri=OTHER_IMAGE,
+            alarm_names="team-slo",
+        ),
         {"GITHUB_RUN_ID": "2"},
     )
     wait_for(lambda: _baking(aws), 90)

@@ -12,16 +12,17 @@ from tests.statemachine.conftest import DIMENSION, Deploys, Outcome
 
 pytestmark = pytest.mark.execution
 
-FIXED_TRANSITIONS = 23
-"""States a canary deploy enters outside its loops: input check, start hold, seven reads, two checks,
+FIXED_TRANSITIONS = 24
+"""States a canary deploy enters outside its loops: input check, start hold, the named alarms' check
+(CheckAlarmNames: they exist), seven reads, two checks,
 the model and canary config, the canary update, two alarms, the final config, the promotion, two
 deletes and the cleanup's end (AfterCleanup), Deployed. Without a topic nothing is published, and no
 Notify state is entered on the way to Deployed."""
 
-STANDARD_DEPLOY_BUDGET = 166
+STANDARD_DEPLOY_BUDGET = 167
 """Transitions of a standard deploy: one 20 % step, a 20-minute bake checked every 60 s, two endpoint
-updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 23 fixed + 21 checks x 3 (alarms,
-metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 166.
+updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 24 fixed + 21 checks x 3 (alarms,
+metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 167.
 At $0.025 per 1,000 transitions that is $0.004 a deploy."""
 
 
@@ -164,4 +165,5 @@ def test_endpoint_without_autoscaling_has_none_after_promotion(deploys: Deploys)
     _assert_promoted(deploys, outcome, document)
     assert deploys.autoscaling() == {"targets": [], "policies": []}
     assert outcome.calls("putMetricAlarm") == 0
-    assert outcome.calls("describeAlarms") == 0, "nothing to watch: the bake is a single Wait"
+    assert "CheckAlarms" not in outcome.entered(), "nothing to watch: the bake is a single Wait"
+    assert outcome.calls("describeAlarms") == 1, "only the start's check that the named alarms exist"

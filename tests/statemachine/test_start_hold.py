@@ -21,7 +21,7 @@ def test_the_hold_is_entered_right_after_the_input_check_and_lasts_its_seconds(d
     deploys.existing_endpoint()
     outcome = deploys.run(deploys.document(StartHoldSeconds=2))
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
-    assert outcome.entered()[:3] == ["ValidateInput", "StartHold", "ReadEndpoint"]
+    assert outcome.entered()[:4] == ["ValidateInput", "StartHold", "CheckAlarmNames", "ReadEndpoint"]
     started = outcome.events[0]["timestamp"]
     first_call = next(e for e in outcome.events if e["type"] == "TaskScheduled")["timestamp"]
     assert (first_call - started).total_seconds() >= 2
