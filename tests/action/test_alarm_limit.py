@@ -4,6 +4,8 @@ names (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Desc
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.action.conftest import Runner, base_inputs
 from tests.proxy import Proxy as Recorder
 
@@ -21,7 +23,19 @@ def test_98_alarm_names_exit_2_naming_the_input_before_any_aws_call(
     assert recorder.operations == []
 
 
-def test_97_alarm_names_pass_the_input_check(runner: Runner) -> None:
+def test_97_alarm_names_pass_the_input_check(runner: Runner, aws: Any) -> None:
+    """97 alarms that exist (each named alarm must: canary/preflight.py) pass the dry run's checks."""
+    for i in range(97):
+        aws("cloudwatch").put_metric_alarm(
+            AlarmName=f"team-{i:03}",
+            Namespace="AWS/SageMaker",
+            MetricName="Invocation5XXErrors",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
     names = ",".join(f"team-{i:03}" for i in range(97))
     run = runner.run_here(base_inputs(alarm_names=names, dry_run="true"))
     assert "alarm-names" not in " ".join(run.errors()), run.stdout + run.stderr
