@@ -37,6 +37,7 @@ def _emulator(args: argparse.Namespace) -> int:
         create_seconds=args.create_seconds,
         update_seconds=args.update_seconds,
         weights_seconds=args.weights_seconds,
+        metrics_delay_seconds=args.metrics_delay_seconds,
     )
     emulator = Emulator(port=args.port, timings=timings).start()
     sys.stderr.write(
@@ -174,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=0.0,
         help="UpdateEndpointWeightsAndCapacities duration (default 0: no new instances)",
+    )
+    emu.add_argument(
+        "--metrics-delay-seconds",
+        type=_seconds,
+        default=0.0,
+        help="seconds after PutMetricData before GetMetricData reads a datapoint (default 0)",
     )
     emu.set_defaults(func=_emulator)
     _add_deploy(sub)

@@ -25,6 +25,8 @@ class EmulatorTimings:
     """UpdateEndpointWeightsAndCapacities: seconds the endpoint stays ``Updating`` (no new instances)."""
     retry_scale: float = 1.0
     """Factor on every Step Functions Retry back-off sleep (tests use e.g. 0.01); Wait states unscaled."""
+    metrics_delay_seconds: float = 0.0
+    """GetMetricData: seconds after PutMetricData before a datapoint is readable (late data)."""
 
 
 def free_port() -> int:
