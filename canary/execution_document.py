@@ -64,6 +64,7 @@ def analysis_settings(settings: Settings) -> AnalysisSettings:
         MinCanaryInvocations=settings.min_canary_invocations,
         OnLowTraffic=settings.on_low_traffic,
         MaxExtensions=settings.max_extensions,
+        MetricsDelaySeconds=settings.metrics_delay_seconds,
     )
 
 

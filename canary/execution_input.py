@@ -171,12 +171,22 @@ class EndpointSettings(_Doc):
     EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
 
 
+DEFAULT_METRICS_DELAY_SECONDS = 180
+"""How much longer a judged bake lasts so its last check reads every minute of it: SageMaker publishes
+its invocation metrics per minute ("Metrics are available at a 1-minute frequency",
+https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), so a bake's last minute is
+complete only up to 60 s after it ends, and CloudWatch serves data points only once they have arrived
+(https://repost.aws/knowledge-center/cloudwatch-trigger-metric). AWS states no figure for that
+arrival; 180 s is the closing minute plus two minutes of ingestion (docs/state-machine.md,
+"Canary vs baseline"). The definition holds the same default."""
+
+
 class AnalysisSettings(_Doc):
     """The canary judged against the baseline (the current variant) at every check of a bake.
 
     Each check reads both variants' ``Invocations``, ``Invocation4XXErrors``, ``Invocation5XXErrors``
-    and p99 ``ModelLatency`` over the bake so far (docs/state-machine.md, "Canary vs baseline").
-    An absent gate is off.
+    and ``ModelLatency`` (p99 and Average) over the bake so far (docs/state-machine.md, "Canary vs
+    baseline"). An absent gate is off.
     """
 
     MaxErrorRateIncrease: float | None = Field(
@@ -188,7 +198,8 @@ class AnalysisSettings(_Doc):
     MaxLatencyIncrease: float | None = Field(
         default=None,
         ge=0,
-        description="Percent of p99 ModelLatency the canary may exceed the baseline by; absent: off.",
+        description="Percent of ModelLatency the canary may exceed the baseline by (p99 where CloudWatch has "
+        "it for both variants, else Average); absent: off.",
     )
     MinSampleInvocations: int = Field(
         default=100,
@@ -204,11 +215,22 @@ class AnalysisSettings(_Doc):
         "bake BakeSeconds more (up to MaxExtensions times, then fail), or go on.",
     )
     MaxExtensions: int = Field(default=2, ge=0, le=10, description="Bakes added when OnLowTraffic is extend.")
+    MetricsDelaySeconds: int = Field(
+        default=DEFAULT_METRICS_DELAY_SECONDS,
+        ge=0,
+        le=3600,
+        description="Seconds a bake that alarms, gates or MinCanaryInvocations judge lasts past BakeSeconds, "
+        "so its last check reads the bake's metrics once CloudWatch has them; optional.",
+    )
 
     @property
     def gated(self) -> bool:
         """A relative gate is on: the bake is checked every AlarmCheckSeconds."""
         return self.MaxErrorRateIncrease is not None or self.MaxLatencyIncrease is not None
+
+    def delay(self, checked: bool) -> int:
+        """Seconds each bake lasts past BakeSeconds: the metrics delay when anything judges it."""
+        return self.MetricsDelaySeconds if checked or self.MinCanaryInvocations else 0
 
     @property
     def extensions(self) -> int:
@@ -310,6 +332,9 @@ rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml
 _EVENTS_PER_POLL = 9
 """Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
 
+OPTIONAL_WITH_DEFAULT = frozenset({"MetricsDelaySeconds"})
+"""Fields the definition defaults itself: a hand-written document may leave them out."""
+
 _EVENTS_PER_CHECK = 14
 """CheckAlarms task (5) + ReadMetrics task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
 
@@ -332,16 +357,19 @@ def plan_bounds(
     polling: PollingSettings,
     *,
     extensions: int = 0,
+    delay_seconds: int = 0,
 ) -> tuple[int, int]:
     """The most history events and seconds a deploy of this plan can take (retries aside).
 
     Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
     most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
     every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
-    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first.
+    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first; ``delay_seconds``:
+    how much longer each bake lasts for late metrics (``Analysis.MetricsDelaySeconds``).
     """
     waits = steps + 3
     bakes = steps * (1 + extensions)
+    bake_seconds += delay_seconds
     checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
     events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + bakes * checks * _EVENTS_PER_CHECK
     seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * bake_seconds
@@ -357,13 +385,20 @@ def plan_problem(
     *,
     extensions: int = 0,
     gate_seconds: int = 0,
+    delay_seconds: int = 0,
 ) -> str | None:
     """Why Step Functions could not run this plan to its end (too long a history or run), or None.
 
     ``gate_seconds``: the longest the approval gates can wait, all together.
     """
     events, seconds = plan_bounds(
-        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+        steps,
+        bake_seconds,
+        check_seconds,
+        checks_alarms,
+        polling,
+        extensions=extensions,
+        delay_seconds=delay_seconds,
     )
     seconds += gate_seconds
     if events > MAX_HISTORY_EVENTS:
@@ -446,6 +481,7 @@ class ExecutionInput(_Doc):
             self.Polling,
             extensions=self.Analysis.extensions,
             gate_seconds=gates,
+            delay_seconds=self.Analysis.delay(checks_alarms),
         )
         if problem:
             raise ValueError(problem)
@@ -462,16 +498,20 @@ def _require_what_is_always_sent(schema: dict[str, Any]) -> None:
     The state machine cannot fill defaults in (Amazon States Language has no deep merge), so the
     document must carry every field it reads; :meth:`ExecutionInput.to_json` always does. Only the
     fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``, the
-    ``Settings`` that override what is carried over) stay optional.
+    ``Settings`` that override what is carried over) and those the definition defaults itself
+    (:data:`OPTIONAL_WITH_DEFAULT`) stay optional.
     """
     for definition in [schema, *schema.get("$defs", {}).values()]:
         properties: dict[str, Any] = definition.get("properties", {})
         definition["required"] = [
             name
             for name, prop in properties.items()
-            if name in definition.get("required", [])
-            or prop.get("default", None) is not None
-            or ("default" not in prop and "anyOf" not in prop)
+            if name not in OPTIONAL_WITH_DEFAULT
+            and (
+                name in definition.get("required", [])
+                or prop.get("default", None) is not None
+                or ("default" not in prop and "anyOf" not in prop)
+            )
         ]
 
 

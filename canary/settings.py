@@ -45,9 +45,10 @@ from canary.parsers import (
     text_of,
 )
 from canary.settings_checks import CheckInputs
+from canary.settings_metrics import MetricsInputs
 
 
-class Settings(CheckInputs):
+class Settings(CheckInputs, MetricsInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
@@ -261,6 +262,9 @@ class Settings(CheckInputs):
                 self.polling,
                 extensions=self.max_extensions if extending else 0,
                 gate_seconds=self.gate_seconds,
+                delay_seconds=self.metrics_delay_seconds
+                if self.alarm_names or self.error_alarms or gated or self.min_canary_invocations
+                else 0,
             )
             if problem:
                 problems.append(f"alarm-check-seconds: {problem}")
