@@ -4,9 +4,10 @@ The state machine's ``ReadMetrics`` task (one CloudWatch GetMetricData call; doc
 "Canary vs baseline") returns one ``MetricDataResult`` per query, with the ids ``canary_…`` and
 ``baseline_…`` (``_invocations``, ``_4xx``, ``_5xx``: sums; ``_p99``, ``_average``: ModelLatency in
 microseconds) over the bake so far; latency is shown, as it is judged, by p99 where CloudWatch has it
-for both variants, else by Average (SageMaker lists no percentile for ModelLatency). :func:`numbers_of` reads them; the renderer keeps one
-:class:`Check` per read. Plain text only: the renderer makes it inert; the Markdown has numbers and
-fixed labels only (the phase titles are the renderer's own).
+for both variants, else by Average (SageMaker lists no percentile for ModelLatency).
+:func:`numbers_of` reads them; the renderer keeps one :class:`Check` per read. Plain text only: the
+renderer makes it inert; the Markdown has numbers and fixed labels only (the phase titles are the
+renderer's own).
 """
 
 from __future__ import annotations
