@@ -283,3 +283,33 @@ def test_a_hand_written_document_may_leave_the_metrics_delay_out_and_gets_the_sa
     default = re.search(r"\$i\.Analysis\.MetricsDelaySeconds : (\d+);", assigned)
     assert default is not None
     assert int(default[1]) == DEFAULT_METRICS_DELAY_SECONDS == 180
+
+
+class _WithoutModelLatency:
+    """A CloudWatch client that publishes every metric but ModelLatency (SageMaker publishes none for a
+    variant that answered nothing, and a role or pipeline may drop it)."""
+
+    def __init__(self, cloudwatch: Any) -> None:
+        self.cloudwatch = cloudwatch
+
+    def put_metric_data(self, *, Namespace: str, MetricData: list[dict[str, Any]]) -> Any:
+        kept = [datum for datum in MetricData if datum["MetricName"] != "ModelLatency"]
+        return self.cloudwatch.put_metric_data(Namespace=Namespace, MetricData=kept)
+
+
+def test_a_latency_gate_without_any_latency_fails_the_bake_rather_than_pass_it(deploys: Deploys) -> None:
+    """No ModelLatency statistic (p99 or Average) for both variants: the gate cannot judge, and a gate
+    never passes on missing data (docs/state-machine.md, "Statistics that may not exist")."""
+    original = deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=30, Analysis=_analysis(MaxLatencyIncrease=20.0))
+    feed = TrafficFeed(
+        _WithoutModelLatency(deploys.cw),
+        deploys.endpoint,
+        {"Canary": VariantTraffic(100), BASELINE: VariantTraffic(400)},
+    )
+    with feed:
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.DeployFailed", outcome.cause
+    assert outcome.cause is not None
+    assert "ModelLatency has neither a p99 nor an Average for both variants" in outcome.cause
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
