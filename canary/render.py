@@ -225,6 +225,9 @@ class Renderer:
         bake, check = document.get("BakeSeconds"), document.get("AlarmCheckSeconds")
         if isinstance(bake, int | float):
             text += f", bake {duration(float(bake))} each step"
+            delay = self.variables.get("metricsDelay")
+            if isinstance(delay, int | float) and delay > 0:  # docs/state-machine.md, "Late data"
+                text += f" (+{duration(float(delay))} for late metrics)"
             alarms = self.variables.get("alarms")
             names = document.get("Names")
             abort = f"{names.get('AlarmPrefix')}-abort" if isinstance(names, Mapping) else None
