@@ -7,8 +7,8 @@ state machine reads is added to :class:`canary.settings.Settings`, to ``Executio
 
 from __future__ import annotations
 
+from canary.analysis_input import AnalysisSettings
 from canary.execution_input import (
-    AnalysisSettings,
     ApprovalSettings,
     AutoScalingSettings,
     ConfigSettings,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from canary.execution_input import DEFAULT_METRICS_DELAY_SECONDS
+from canary.analysis_input import DEFAULT_METRICS_DELAY_SECONDS
 from canary.input_fields import InputModel, empty_is_default, input_alias
 from canary.parsers import parse_int
 

@@ -275,7 +275,8 @@ def test_a_hand_written_document_may_leave_the_metrics_delay_out_and_gets_the_sa
     validate) and the definition's own default is the action's (docs/state-machine.md)."""
     import re
 
-    from canary.execution_input import DEFAULT_METRICS_DELAY_SECONDS, json_schema
+    from canary.analysis_input import DEFAULT_METRICS_DELAY_SECONDS
+    from canary.execution_input import json_schema
     from canary.statemachine import load_definition
 
     assert "MetricsDelaySeconds" not in json_schema()["$defs"]["AnalysisSettings"]["required"]
