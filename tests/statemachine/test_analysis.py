@@ -314,3 +314,26 @@ def test_a_latency_gate_without_any_latency_fails_the_bake_rather_than_pass_it(d
     assert outcome.cause is not None
     assert "ModelLatency has neither a p99 nor an Average for both variants" in outcome.cause
     assert deploys.wait_in_service()["EndpointConfigName"] == original
+
+
+@pytest.mark.parametrize(("delay", "error"), [(0, "Canary.LowTraffic"), (2, None)])
+def test_the_low_traffic_rule_counts_the_invocations_that_arrive_after_the_bake(
+    deploys: Deploys, emulator: Emulator, delay: int, error: str | None
+) -> None:
+    """min-canary-invocations undercounts a bake judged at its end: its last minutes are not in CloudWatch
+    yet (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html, "available at a
+    1-minute frequency"). Datapoints here are readable 1.5 s after they are written; the canary serves
+    100 a second from the bake's start: at a 2 s bake's end about 50 are readable, 2 s later about 250."""
+    emulator.set_timings(timings(create_seconds=0.2, update_seconds=0.2, metrics_delay_seconds=1.5))
+    deploys.existing_endpoint()
+    analysis = _analysis(MinCanaryInvocations=150, MetricsDelaySeconds=delay)
+    document = deploys.document(BakeSeconds=2, ErrorAlarms=TOLERANT_ALARMS, Analysis=analysis)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    with _feed(deploys, VariantTraffic(100), VariantTraffic(400)):
+        outcome = deploys.finish(arn, timeout=60)
+    assert outcome.error == error, outcome.cause
+    verdicts = _assigned(outcome, "BakeVerdict", "verdict")
+    if error is None:
+        assert verdicts[-1]["action"] == "pass"
+        assert verdicts[-1]["invocations"] >= 150
