@@ -172,31 +172,37 @@ def _chart(title: str, axis: str, checks: Sequence[Check], pick: Any) -> list[st
 
 def comparison_markdown(checks: Sequence[Check]) -> list[str]:
     """Markdown lines: a per-step table (each step's last check) and charts of canary vs baseline
-    (5xx rate and p99 latency at each check; first line the canary, second the baseline)."""
+    (5xx rate and latency, p99 or else Average as judged, at each check; first line the canary, second
+    the baseline)."""
     if not checks:
         return []
     lines = [
         "<details open><summary>Canary vs baseline</summary>",
         "",
-        "| step | checks | canary invocations | canary 5xx | baseline 5xx | canary p99 | baseline p99 |",
+        "| step | checks | canary invocations | canary 5xx | baseline 5xx "
+        "| canary latency | baseline latency |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for check, count in _last_per_phase(checks):
         c, b = check.canary, check.baseline
+        statistic, canary_us, baseline_us = latency(c, b)
+        label = "" if statistic == "p99" else f" ({statistic})"
         lines.append(
             f"| {md(check.phase.removeprefix('Bake '))} | {count} | {_count(c.invocations)} "
             f"| {c.rate5xx:.2f} % ({_count(c.errors5xx)}) | {b.rate5xx:.2f} % ({_count(b.errors5xx)}) "
-            f"| {_ms(c.p99_us)} | {_ms(b.p99_us)} |"
+            f"| {_ms(canary_us)}{label} | {_ms(baseline_us)}{label} |"
         )
     lines.append("")
     shown = list(checks[-CHART_MAX_CHECKS:])
     lines += _chart("5xx rate (%): canary, then baseline", "5xx (%)", shown, lambda n: n.rate5xx)
-    if any(c.canary.p99_us is not None or c.baseline.p99_us is not None for c in shown):
+    statistic = latency(shown[-1].canary, shown[-1].baseline)[0]
+    field = "p99_us" if statistic == "p99" else "average_us"
+    if any(getattr(c.canary, field) is not None or getattr(c.baseline, field) is not None for c in shown):
         lines += _chart(
-            "p99 ModelLatency (ms): canary, then baseline",
-            "p99 (ms)",
+            f"{statistic} ModelLatency (ms): canary, then baseline",
+            f"{statistic} (ms)",
             shown,
-            lambda n: (n.p99_us or 0) / 1000,
+            lambda n: (getattr(n, field) or 0) / 1000,
         )
     lines += ["</details>", ""]
     return lines
