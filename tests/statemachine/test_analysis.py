@@ -16,7 +16,7 @@ from canary.emulator import Emulator, cloudwatch, faults
 from canary.emulator.traffic import TrafficFeed, VariantTraffic
 from canary.execution_input import AnalysisSettings, ErrorAlarmSettings
 from tests.conftest import timings
-from tests.statemachine.conftest import Deploys, Outcome
+from tests.statemachine.conftest import Deploys, Outcome, make_document
 
 pytestmark = pytest.mark.execution
 
@@ -337,3 +337,18 @@ def test_the_low_traffic_rule_counts_the_invocations_that_arrive_after_the_bake(
     if error is None:
         assert verdicts[-1]["action"] == "pass"
         assert verdicts[-1]["invocations"] >= 150
+
+
+def test_the_plan_bounds_count_the_checks_of_the_metrics_delay() -> None:
+    """docs/state-machine.md, "Bounds": each judged bake makes ceil((BakeSeconds + MetricsDelaySeconds) /
+    AlarmCheckSeconds) + 1 checks, and a document whose delay would pass the history limit is refused."""
+    from canary.execution_input import PollingSettings, plan_bounds
+
+    polling = PollingSettings()
+    plain, _ = plan_bounds(1, 1200, 60, True, polling)
+    late, _ = plan_bounds(1, 1200, 60, True, polling, delay_seconds=180)
+    assert late - plain == 3 * 14, "three more checks of 14 events"
+    long_bake = {"BakeSeconds": 93_600, "AlarmCheckSeconds": 60}
+    make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=0))
+    with pytest.raises(ValueError, match="history events"):
+        make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=3600))
