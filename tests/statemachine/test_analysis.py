@@ -348,7 +348,7 @@ def test_the_plan_bounds_count_the_checks_of_the_metrics_delay() -> None:
     plain, _ = plan_bounds(1, 1200, 60, True, polling)
     late, _ = plan_bounds(1, 1200, 60, True, polling, delay_seconds=180)
     assert late - plain == 3 * 14, "three more checks of 14 events"
-    long_bake = {"BakeSeconds": 93_600, "AlarmCheckSeconds": 60}
+    long_bake = {"BakeSeconds": 99_000, "AlarmCheckSeconds": 60}  # just inside, without the delay
     make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=0))
     with pytest.raises(ValueError, match="history events"):
         make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=3600))
