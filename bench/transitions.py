@@ -52,7 +52,7 @@ PREVIOUS_DEFINITION = {"transitions": 151, "events": 514, "commit": "4bd0eb9"}
 TARGET = {"transitions": 145, "events": 496}
 """The rewrite's target for the standard deploy: at most this many transitions and events."""
 
-_BAKE_LEFT = re.compile(r'"left":\s*\$in\.BakeSeconds')
+_BAKE_LEFT = re.compile(r'"left":\s*\$in\.BakeSeconds(?: \+ \$metricsDelay)?')
 _BAKE_WAIT = re.compile(r'"wait":\s*0\b')
 
 
@@ -122,12 +122,13 @@ def fixed_polling(definition: dict[str, Any], seconds: int = FIXED_POLL_SECONDS)
 
 
 def seed_like(definition: dict[str, Any], seconds: int = FIXED_POLL_SECONDS) -> dict[str, Any]:
-    """Fixed polling, and each bake one Wait of ``BakeSeconds`` then a single alarm check (the seed).
+    """Fixed polling, and each bake one Wait of ``BakeSeconds`` (and the metrics delay) then a single
+    alarm check (the seed, judging as late as the bundled bake's last check).
 
     Every entry into the bake loop (``Next: CheckAlarms`` with the bake's start ``Assign``, which sets
-    ``left`` to ``$in.BakeSeconds`` and ``wait`` to 0) goes to the loop's Wait instead (the Wait whose
-    ``Next`` is ``CheckAlarms``), with ``wait`` the whole bake and nothing ``left``: one wait, one
-    check, then the verdict goes on as after the last check of a bundled bake.
+    ``left`` to ``$in.BakeSeconds + $metricsDelay`` and ``wait`` to 0) goes to the loop's Wait instead
+    (the Wait whose ``Next`` is ``CheckAlarms``), with ``wait`` the whole bake and nothing ``left``: one
+    wait, one check, then the verdict goes on as after the last check of a bundled bake.
     """
     derived = fixed_polling(definition, seconds)
     loop_waits = [
@@ -143,7 +144,7 @@ def seed_like(definition: dict[str, Any], seconds: int = FIXED_POLL_SECONDS) -> 
         if holder.get("Next") != "CheckAlarms" or not _BAKE_LEFT.search(bake) or not _BAKE_WAIT.search(bake):
             continue
         bake = _BAKE_LEFT.sub('"left": 0', bake)
-        holder["Assign"]["bake"] = _BAKE_WAIT.sub('"wait": $in.BakeSeconds', bake)
+        holder["Assign"]["bake"] = _BAKE_WAIT.sub('"wait": $in.BakeSeconds + $metricsDelay', bake)
         holder["Next"] = loop_waits[0]
         entries += 1
     if entries == 0:

@@ -38,6 +38,7 @@ def _emulator(args: argparse.Namespace) -> int:
         update_seconds=args.update_seconds,
         weights_seconds=args.weights_seconds,
         deployment_wait_scale=args.deployment_wait_scale,
+        metrics_delay_seconds=args.metrics_delay_seconds,
     )
     emulator = Emulator(port=args.port, timings=timings).start()
     sys.stderr.write(
@@ -191,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=1.0,
         help="factor on the waits of an UpdateEndpoint DeploymentConfig (default 1: as configured)",
+    )
+    emu.add_argument(
+        "--metrics-delay-seconds",
+        type=_seconds,
+        default=0.0,
+        help="seconds after PutMetricData before GetMetricData reads a datapoint (default 0)",
     )
     emu.set_defaults(func=_emulator)
     _add_deploy(sub)

@@ -2,10 +2,12 @@
 
 The state machine's ``ReadMetrics`` task (one CloudWatch GetMetricData call; docs/state-machine.md,
 "Canary vs baseline") returns one ``MetricDataResult`` per query, with the ids ``canary_…`` and
-``baseline_…`` (``_invocations``, ``_4xx``, ``_5xx``: sums; ``_p99``: ModelLatency in
-microseconds) over the bake so far. :func:`numbers_of` reads them; the renderer keeps one
-:class:`Check` per read. Plain text only: the renderer makes it inert; the Markdown has numbers and
-fixed labels only (the phase titles are the renderer's own).
+``baseline_…`` (``_invocations``, ``_4xx``, ``_5xx``: sums; ``_p99``, ``_average``: ModelLatency in
+microseconds) over the bake so far; latency is shown, as it is judged, by p99 where CloudWatch has it
+for both variants, else by Average (SageMaker lists no percentile for ModelLatency).
+:func:`numbers_of` reads them; the renderer keeps one :class:`Check` per read. Plain text only: the
+renderer makes it inert; the Markdown has numbers and fixed labels only (the phase titles are the
+renderer's own).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Numbers:
     errors5xx: float
     p99_us: float | None
     """p99 ModelLatency, microseconds (None: no datapoint)."""
+    average_us: float | None = None
+    """Average ModelLatency, microseconds (None: no datapoint)."""
 
     @property
     def rate5xx(self) -> float:
@@ -70,13 +74,14 @@ def numbers_of(result: Mapping[str, Any]) -> tuple[Numbers, Numbers] | None:
         return None
     sides = []
     for side in SIDES:
-        p99 = _values(results, f"{side}_p99")
+        p99, average = _values(results, f"{side}_p99"), _values(results, f"{side}_average")
         sides.append(
             Numbers(
                 invocations=sum(_values(results, f"{side}_invocations")),
                 errors4xx=sum(_values(results, f"{side}_4xx")),
                 errors5xx=sum(_values(results, f"{side}_5xx")),
                 p99_us=max(p99) if p99 else None,
+                average_us=max(average) if average else None,
             )
         )
     return sides[0], sides[1]
@@ -90,14 +95,25 @@ def _ms(p99_us: float | None) -> str:
     return "n/a" if p99_us is None else f"{p99_us / 1000:,.0f} ms"
 
 
+def latency(canary: Numbers, baseline: Numbers) -> tuple[str, float | None, float | None]:
+    """The ModelLatency statistic the definition judges on, and each side's value: p99 when both
+    variants have one, else Average when either has it (docs/state-machine.md, "Canary vs baseline")."""
+    if (canary.p99_us is None or baseline.p99_us is None) and (
+        canary.average_us is not None or baseline.average_us is not None
+    ):
+        return "Average", canary.average_us, baseline.average_us
+    return "p99", canary.p99_us, baseline.p99_us
+
+
 def check_line(canary: Numbers, baseline: Numbers) -> str:
     """``canary 5xx 0.20 % (3/1,500) vs baseline 0.08 % (1/1,250); 4xx … ; p99 812 ms vs 790 ms``."""
     c, b = canary, baseline
+    statistic, canary_us, baseline_us = latency(canary, baseline)
     return (
         f"canary 5xx {c.rate5xx:.2f} % ({_count(c.errors5xx)}/{_count(c.invocations)}) "
         f"vs baseline {b.rate5xx:.2f} % ({_count(b.errors5xx)}/{_count(b.invocations)}); "
         f"4xx {canary.rate4xx:.2f} % vs {baseline.rate4xx:.2f} %; "
-        f"p99 {_ms(canary.p99_us)} vs {_ms(baseline.p99_us)}"
+        f"{statistic} {_ms(canary_us)} vs {_ms(baseline_us)}"
     )
 
 
@@ -144,19 +160,23 @@ def _last_per_phase(checks: Sequence[Check]) -> list[tuple[Check, int]]:
 
 
 def comparison_markdown(checks: Sequence[Check]) -> list[str]:
-    """Markdown lines: a per-step table, each step's last check (its verdict's numbers). The charts
-    of every check are :func:`canary.summary_charts.comparison_charts`."""
+    """Markdown lines: a per-step table, each step's last check (its verdict's numbers; latency as
+    judged, p99 or else Average). The charts of every check are
+    :func:`canary.summary_charts.comparison_charts`."""
     if not checks:
         return []
     lines = [
-        "| step | checks | canary invocations | canary 5xx | baseline 5xx | canary p99 | baseline p99 |",
+        "| step | checks | canary invocations | canary 5xx | baseline 5xx "
+        "| canary latency | baseline latency |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for check, count in _last_per_phase(checks):
         c, b = check.canary, check.baseline
+        statistic, canary_us, baseline_us = latency(c, b)
+        label = "" if statistic == "p99" else f" ({statistic})"
         lines.append(
             f"| {md(check.phase.removeprefix('Bake '))} | {count} | {_count(c.invocations)} "
             f"| {c.rate5xx:.2f} % ({_count(c.errors5xx)}) | {b.rate5xx:.2f} % ({_count(b.errors5xx)}) "
-            f"| {_ms(c.p99_us)} | {_ms(b.p99_us)} |"
+            f"| {_ms(canary_us)}{label} | {_ms(baseline_us)}{label} |"
         )
     return [*lines, ""]

@@ -109,11 +109,19 @@ SCENARIOS = (
     ),
 )
 
+METRICS_DELAY_SECONDS = 2
+"""The demo's emulator serves a datapoint 2 s after it is written (AWS: minutes); each bake waits
+``metrics-delay-seconds`` 3 s past its end for them (docs/state-machine.md, "Canary vs baseline")."""
+
 COMMON_INPUTS = {
     "endpoint-name": ENDPOINT,
     "execution-role-arn": f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker",
     "instance-type": "ml.m5.large",
     "alarm-check-seconds": "2",
+    "metrics-delay-seconds": "3",
+    # 60 requests/s at the canary's 0.2 % is ~7 5xx a minute: an alarm at 1 a minute would fire (its rule is
+    # judged at each bake's last check); 3.1 % (~110 a minute) is caught by max-error-rate-increase first.
+    "error-alarm-5xx-threshold": "20",
     "endpoint-poll-seconds": "1",
     "endpoint-poll-max-seconds": "2",
     "endpoint-timeout-minutes": "2",
@@ -187,7 +195,11 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
     # The emulator's request log and moto's state machine tracebacks are not part of the job log.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("moto").setLevel(logging.CRITICAL)
-    timings = EmulatorTimings(create_seconds=ENDPOINT_SECONDS, update_seconds=ENDPOINT_SECONDS)
+    timings = EmulatorTimings(
+        create_seconds=ENDPOINT_SECONDS,
+        update_seconds=ENDPOINT_SECONDS,
+        metrics_delay_seconds=METRICS_DELAY_SECONDS,
+    )
     emulator = Emulator(timings=timings).start()
     stream.write(
         f"Local AWS (moto, extended) on {emulator.url}: account {ACCOUNT}, region {REGION}.\n"

@@ -101,9 +101,12 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         if document.ErrorAlarms.Enabled:
             alarms += [f"{names.AlarmPrefix}-4xx", f"{names.AlarmPrefix}-5xx"]
         watched = ", ".join(alarms) or "none"
+        checked = bool(alarms) or document.Analysis.gated
+        delay = document.Analysis.delay(checked)
+        late = f" (+{delay}s for late metrics: the last check reads all of it)" if delay else ""
         for step, weight in enumerate(document.CanaryWeights, start=1):
             lines.append(
-                f"  step {step}: {weight}% to the canary, bake {_minutes(bake)}, "
+                f"  step {step}: {weight}% to the canary, bake {_minutes(bake)}{late}, "
                 f"alarms checked every {document.AlarmCheckSeconds}s: {watched}"
             )
         original = endpoint.config_name if endpoint else "?"
@@ -111,7 +114,8 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
             f"promote: endpoint config {names.FinalConfig} with only the new model "
             f"({instance_type} x{final}); any alarm → roll back to {original}"
         )
-        lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
+        steps = len(document.CanaryWeights)
+        lines.append(f"total bake: {_minutes((bake + delay) * steps)} plus endpoint updates")
     lines += capacity_lines(prepared)
     if document.AutoScaling.Enabled:
         scaling = document.AutoScaling

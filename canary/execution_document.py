@@ -7,8 +7,8 @@ state machine reads is added to :class:`canary.settings.Settings`, to ``Executio
 
 from __future__ import annotations
 
+from canary.analysis_input import AnalysisSettings
 from canary.execution_input import (
-    AnalysisSettings,
     ApprovalSettings,
     AutoScalingSettings,
     ConfigSettings,
@@ -65,6 +65,7 @@ def analysis_settings(settings: Settings) -> AnalysisSettings:
         MinCanaryInvocations=settings.min_canary_invocations,
         OnLowTraffic=settings.on_low_traffic,
         MaxExtensions=settings.max_extensions,
+        MetricsDelaySeconds=settings.metrics_delay_seconds,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canary.alarm_limits import MAX_USER_ALARMS
+from canary.analysis_input import AnalysisSettings  # the document's Analysis part, in its own module
 from canary.plan_limits import plan_problem
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
@@ -174,51 +175,6 @@ class EndpointSettings(_Doc):
     EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
 
 
-class AnalysisSettings(_Doc):
-    """The canary judged against the baseline (the current variant) at every check of a bake.
-
-    Each check reads both variants' ``Invocations``, ``Invocation4XXErrors``, ``Invocation5XXErrors``
-    and p99 ``ModelLatency`` over the bake so far (docs/state-machine.md, "Canary vs baseline").
-    An absent gate is off.
-    """
-
-    MaxErrorRateIncrease: float | None = Field(
-        default=None,
-        ge=0,
-        le=100,
-        description="Percentage points of 5xx rate the canary may exceed the baseline by; absent: off.",
-    )
-    MaxLatencyIncrease: float | None = Field(
-        default=None,
-        ge=0,
-        description="Percent of p99 ModelLatency the canary may exceed the baseline by; absent: off.",
-    )
-    MinSampleInvocations: int = Field(
-        default=100,
-        ge=1,
-        description="Invocations canary and baseline must each have in a step before the gates judge it.",
-    )
-    MinCanaryInvocations: int = Field(
-        default=0, ge=0, description="Invocations a step's canary must serve before it may pass; 0: off."
-    )
-    OnLowTraffic: Literal["fail", "extend", "promote"] = Field(
-        default="fail",
-        description="Below MinCanaryInvocations at the end of a bake: roll back (Canary.LowTraffic), "
-        "bake BakeSeconds more (up to MaxExtensions times, then fail), or go on.",
-    )
-    MaxExtensions: int = Field(default=2, ge=0, le=10, description="Bakes added when OnLowTraffic is extend.")
-
-    @property
-    def gated(self) -> bool:
-        """A relative gate is on: the bake is checked every AlarmCheckSeconds."""
-        return self.MaxErrorRateIncrease is not None or self.MaxLatencyIncrease is not None
-
-    @property
-    def extensions(self) -> int:
-        """The most bakes one step can add."""
-        return self.MaxExtensions if self.MinCanaryInvocations and self.OnLowTraffic == "extend" else 0
-
-
 _EXPECT_UNSUPPORTED = re.compile(r"[()|{}]")
 
 
@@ -300,6 +256,10 @@ class NotifySettings(_Doc):
     )
 
 
+OPTIONAL_WITH_DEFAULT = frozenset({"MetricsDelaySeconds"})
+"""Fields the definition defaults itself: a hand-written document may leave them out."""
+
+
 class ExecutionInput(_Doc):
     """Input document of one canary deploy execution.
 
@@ -374,6 +334,7 @@ class ExecutionInput(_Doc):
             self.Polling,
             extensions=self.Analysis.extensions,
             gate_seconds=gates,
+            delay_seconds=self.Analysis.delay(checks_alarms),
         )
         if problem:
             raise ValueError(problem)
@@ -390,16 +351,20 @@ def _require_what_is_always_sent(schema: dict[str, Any]) -> None:
     The state machine cannot fill defaults in (Amazon States Language has no deep merge), so the
     document must carry every field it reads; :meth:`ExecutionInput.to_json` always does. Only the
     fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``, the
-    ``Settings`` that override what is carried over) stay optional.
+    ``Settings`` that override what is carried over) and those the definition defaults itself
+    (:data:`OPTIONAL_WITH_DEFAULT`) stay optional.
     """
     for definition in [schema, *schema.get("$defs", {}).values()]:
         properties: dict[str, Any] = definition.get("properties", {})
         definition["required"] = [
             name
             for name, prop in properties.items()
-            if name in definition.get("required", [])
-            or prop.get("default", None) is not None
-            or ("default" not in prop and "anyOf" not in prop)
+            if name not in OPTIONAL_WITH_DEFAULT
+            and (
+                name in definition.get("required", [])
+                or prop.get("default", None) is not None
+                or ("default" not in prop and "anyOf" not in prop)
+            )
         ]
 
 

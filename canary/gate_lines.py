@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-GATE_RESOURCE = "sendTaskHeartbeat.waitForTaskToken"
-"""The Gate task's resource (``arn:aws:states:::aws-sdk:sfn:…``), as TaskScheduled names it."""
+GATE_RESOURCE = "putEvents.waitForTaskToken"
+"""The Gate task's resource (``arn:aws:states:::events:…``), as TaskScheduled names it."""
 
 
 def gate_line(document: Mapping[str, Any], weight: Any, timeout: Any) -> str:

@@ -10,8 +10,8 @@ the RUNNING executions of the same state machine on the same endpoint). Then
                                     (its next alarm check rolls back: within AlarmCheckSeconds)
 
 The gate's task token is read from the Gate task's ``TaskScheduled`` parameters (the Gate's call,
-``sfn:sendTaskHeartbeat``, takes it as its ``TaskToken``). Nothing to answer → :class:`NothingWaiting`
-(exit 2), nothing changed.
+EventBridge ``PutEvents`` on the default bus, carries it as ``TaskToken`` in its entry's ``Detail``).
+Nothing to answer → :class:`NothingWaiting` (exit 2), nothing changed.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from types_boto3_cloudwatch.client import CloudWatchClient
     from types_boto3_stepfunctions.client import SFNClient
 
-GATE_RESOURCE = "sendTaskHeartbeat.waitForTaskToken"
-"""The Gate task's resource (``arn:aws:states:::aws-sdk:sfn:…``)."""
+GATE_RESOURCE = "putEvents.waitForTaskToken"
+"""The Gate task's resource (``arn:aws:states:::events:…``), as TaskScheduled names it."""
 ABORTED_ERROR = "Canary.Aborted"
 """What ``abort`` fails a gate with, and what the state machine names an aborted deploy."""
 _PENDING = {"TaskStarted", "TaskSubmitted"}
@@ -82,12 +82,22 @@ def _gate_token(sfn: SFNClient, execution_arn: str) -> tuple[str | None, bool]:
         details = event.get("taskScheduledEventDetails", {})
         if not str(details.get("resource", "")).endswith(GATE_RESOURCE):
             return None, False
-        try:
-            token = json.loads(details.get("parameters") or "{}").get("TaskToken")
-        except (ValueError, AttributeError):
-            return None, False
-        return (token, submitted) if isinstance(token, str) and token else (None, False)
+        token = token_of(details.get("parameters"))
+        return (token, submitted) if token else (None, False)
     return None, False
+
+
+def token_of(parameters: object) -> str | None:
+    """The task token in the Gate's PutEvents parameters (``Entries[0].Detail.TaskToken``; the
+    Detail as the JSON text the definition sends, or as an object), or None."""
+    try:
+        entries = json.loads(str(parameters or "{}")).get("Entries")
+        detail = entries[0].get("Detail") if isinstance(entries, list) and entries else None
+        detail = json.loads(detail) if isinstance(detail, str) else detail
+        token = detail.get("TaskToken") if isinstance(detail, Mapping) else None
+    except (ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) and token else None
 
 
 def _checks_alarms(document: Mapping[str, Any]) -> bool:

@@ -48,16 +48,19 @@ def _plan_events(
     polling: PollingSettings,
     *,
     extensions: int,
+    delay_seconds: int = 0,
 ) -> tuple[int, int]:
     """History events of a plan's endpoint polling and of its bake checks (beside the fixed ones).
 
     Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
     most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
     every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
-    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first.
+    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first; ``delay_seconds``:
+    how much longer each bake lasts for late metrics (``Analysis.MetricsDelaySeconds``).
     """
     waits = steps + 3
     bakes = steps * (1 + extensions)
+    bake_seconds += delay_seconds
     checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
     return waits * _polls(polling) * _EVENTS_PER_POLL, bakes * checks * _EVENTS_PER_CHECK
 
@@ -70,14 +73,22 @@ def plan_bounds(
     polling: PollingSettings,
     *,
     extensions: int = 0,
+    delay_seconds: int = 0,
 ) -> tuple[int, int]:
     """The most history events and seconds a deploy of this plan can take (retries aside); the
     events' parts are :func:`_plan_events`'."""
     polls, checks = _plan_events(
-        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+        steps,
+        bake_seconds,
+        check_seconds,
+        checks_alarms,
+        polling,
+        extensions=extensions,
+        delay_seconds=delay_seconds,
     )
     waits = steps + 3
-    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + steps * (1 + extensions) * bake_seconds
+    bakes = steps * (1 + extensions)
+    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * (bake_seconds + delay_seconds)
     return _FIXED_EVENTS + polls + checks, seconds
 
 
@@ -89,12 +100,19 @@ def plan_culprit(
     polling: PollingSettings,
     *,
     extensions: int = 0,
+    delay_seconds: int = 0,
 ) -> str:
     """The action input that dominates :func:`plan_problem`'s problem: the endpoint polling's
     ``endpoint-poll-max-seconds`` or the bake checks' ``alarm-check-seconds`` when the history is
     too long, else ``wait-minutes`` (the run is too long)."""
     polls, checks = _plan_events(
-        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+        steps,
+        bake_seconds,
+        check_seconds,
+        checks_alarms,
+        polling,
+        extensions=extensions,
+        delay_seconds=delay_seconds,
     )
     if _FIXED_EVENTS + polls + checks > MAX_HISTORY_EVENTS:
         return "endpoint-poll-max-seconds" if polls >= checks else "alarm-check-seconds"
@@ -110,6 +128,7 @@ def plan_problem(
     *,
     extensions: int = 0,
     gate_seconds: int = 0,
+    delay_seconds: int = 0,
 ) -> str | None:
     """Why Step Functions could not run this plan to its end (too long a history or run), or None.
 
@@ -118,12 +137,24 @@ def plan_problem(
     all together.
     """
     events, seconds = plan_bounds(
-        steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+        steps,
+        bake_seconds,
+        check_seconds,
+        checks_alarms,
+        polling,
+        extensions=extensions,
+        delay_seconds=delay_seconds,
     )
     seconds += gate_seconds
     if events > MAX_HISTORY_EVENTS:
         polls, checks = _plan_events(
-            steps, bake_seconds, check_seconds, checks_alarms, polling, extensions=extensions
+            steps,
+            bake_seconds,
+            check_seconds,
+            checks_alarms,
+            polling,
+            extensions=extensions,
+            delay_seconds=delay_seconds,
         )
         polling_part = (
             f"endpoint polling: {steps + 3} endpoint waits of up to endpoint-timeout-minutes "

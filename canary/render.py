@@ -231,6 +231,9 @@ class Renderer:
         bake, check = document.get("BakeSeconds"), document.get("AlarmCheckSeconds")
         if isinstance(bake, int | float):
             text += f", bake {duration(float(bake))} each step"
+            delay = self.variables.get("metricsDelay")
+            if isinstance(delay, int | float) and delay > 0:  # docs/state-machine.md, "Late data"
+                text += f" (+{duration(float(delay))} for late metrics)"
             alarms = self.variables.get("alarms")
             abort = self._abort_alarm()
             alarms = [a for a in alarms if a != abort] if isinstance(alarms, list) else alarms

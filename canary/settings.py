@@ -46,10 +46,11 @@ from canary.parsers import (
 )
 from canary.plan_limits import plan_culprit, plan_problem
 from canary.settings_checks import CheckInputs
+from canary.settings_metrics import MetricsInputs
 from canary.settings_safety import SafetyInputs
 
 
-class Settings(CheckInputs, SafetyInputs):
+class Settings(CheckInputs, MetricsInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
@@ -263,9 +264,14 @@ class Settings(CheckInputs, SafetyInputs):
                 self.polling,
             )
             extensions = self.max_extensions if extending else 0
-            problem = plan_problem(*plan, extensions=extensions, gate_seconds=self.gate_seconds)
+            judged = self.alarm_names or self.error_alarms or gated or self.min_canary_invocations
+            delay = self.metrics_delay_seconds if judged else 0
+            problem = plan_problem(
+                *plan, extensions=extensions, gate_seconds=self.gate_seconds, delay_seconds=delay
+            )
             if problem:
-                problems.append(f"{plan_culprit(*plan, extensions=extensions)}: {problem}")
+                culprit = plan_culprit(*plan, extensions=extensions, delay_seconds=delay)
+                problems.append(f"{culprit}: {problem}")
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -173,10 +173,12 @@ def _checks_series(checks: Sequence[Check], axis: TimeAxis, pick: Any) -> tuple[
 
 
 def comparison_charts(checks: Sequence[Check], axis: TimeAxis, facts: DeployFacts) -> list[str]:
-    """Charts of the canary against its baseline at each check: 5xx rate, and p99 latency when read;
+    """Charts of the canary against its baseline at each check: 5xx rate, and latency when read (p99, or
+    Average where CloudWatch has no p99, as the gate judged it: :func:`canary.comparison.latency`);
     each with its gate's limit (the baseline's value plus the allowed increase) when the gate is set."""
     if not checks:
         return []
+    from canary.comparison import latency
     from canary.summary import clock
 
     note = f"0 before the first check, at +{clock(checks[0].elapsed)}"
@@ -193,21 +195,27 @@ def comparison_charts(checks: Sequence[Check], axis: TimeAxis, facts: DeployFact
             Series(label, LIMIT, sample([(c.elapsed, v) for c, v in zip(checks, limit, strict=True)], axis))
         )
     lines = chart("5xx rate (%)", "5xx (%)", axis, series, note)
-    if any(c.canary.p99_us is not None or c.baseline.p99_us is not None for c in checks):
-        canary, baseline = _checks_series(checks, axis, lambda n: (n.p99_us or 0) / 1000)
+    statistic = latency(checks[-1].canary, checks[-1].baseline)[0]  # as the last check judged it
+    field = "p99_us" if statistic == "p99" else "average_us"
+
+    def ms(numbers: Numbers) -> float:
+        return float(getattr(numbers, field) or 0) / 1000
+
+    if any(getattr(c.canary, field) is not None or getattr(c.baseline, field) is not None for c in checks):
+        canary, baseline = _checks_series(checks, axis, ms)
         series = [
             Series("canary (new model)", NEW, canary),
             Series("baseline (current model)", BASELINE, baseline),
         ]
         if (percent := facts.max_latency_increase) is not None:
-            limit = [(c.baseline.p99_us or 0) / 1000 * (1 + percent / 100) for c in checks]
-            label = f"limit, the baseline's p99 + {number(percent)} % (max-latency-increase)"
+            limit = [ms(c.baseline) * (1 + percent / 100) for c in checks]
+            label = f"limit, the baseline's {statistic} + {number(percent)} % (max-latency-increase)"
             series.append(
                 Series(
                     label, LIMIT, sample([(c.elapsed, v) for c, v in zip(checks, limit, strict=True)], axis)
                 )
             )
-        lines += chart("p99 ModelLatency (ms)", "p99 (ms)", axis, series, note)
+        lines += chart(f"{statistic} ModelLatency (ms)", f"{statistic} (ms)", axis, series, note)
     return lines
 
 

@@ -75,6 +75,10 @@ def _bind(resource: str, sid: str) -> Any:
         return resource
     if resource == "arn:aws:sns:*:*:*":  # notify-topic-arn: any topic of the stack's account and region
         return _sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*")
+    if (
+        resource == "arn:aws:events:*:*:event-bus/default"
+    ):  # the approval gate's event (docs/state-machine.md)
+        return _sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")
     match = _ARN.match(resource)
     if match is None:
         raise ValueError(f"{sid}: no binding rule for resource {resource}")

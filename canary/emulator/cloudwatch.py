@@ -20,8 +20,16 @@ GetMetricData's ``MetricStat`` queries are answered here from the datapoints Put
 dimension lists with a broken ordering): a metric is its namespace, name and exact set of
 dimensions; the start time is rounded down as the API reference says; one datapoint per period that
 has data, newest first unless ``ScanBy`` says otherwise; ``Sum``, ``Average``, ``Minimum``,
-``Maximum``, ``SampleCount`` and percentiles ``pNN``/``pNN.N`` (nearest rank over the raw values;
-statistic sets have none). Metric math expressions stay moto's.
+``Maximum``, ``SampleCount`` and percentiles ``pNN``/``pNN.N`` (nearest rank over the raw values; a
+statistic set counts only when it holds one sample or its Minimum equals its Maximum, and a period
+holding any other set has no percentile, as API_PutMetricData says). Metric math expressions stay
+moto's.
+
+Late data: a datapoint becomes readable ``EmulatorTimings.metrics_delay_seconds`` after PutMetricData
+stored it (SageMaker's metrics reach CloudWatch minutes after the minute they describe). Statistic
+sets: :func:`store_as_statistic_sets` makes PutMetricData store a namespace's datapoints as statistic
+sets (``Values``/``Counts`` and ``Value`` folded into SampleCount, Sum, Minimum, Maximum), as
+SageMaker's metrics page lists only those statistics for ``ModelLatency``.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import binascii
 import datetime as dt
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +176,8 @@ _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d{1,10})?|100)$")
 
 @dataclass(frozen=True)
 class Datapoint:
-    """One stored datapoint: a single value, or a statistic set (no raw values, so no percentile)."""
+    """One stored datapoint: a single value, or a statistic set (a percentile only from a set of one
+    sample or with Minimum = Maximum: then ``value`` is that value, held ``count`` times)."""
 
     timestamp: dt.datetime
     """Naive UTC, as moto stores it."""
@@ -176,7 +186,8 @@ class Datapoint:
     minimum: float
     maximum: float
     value: float | None
-    """The raw value of a single-value datapoint; None for a statistic set."""
+    """The raw value (of a single value, or of every sample of a set with Minimum = Maximum); None for
+    a statistic set whose samples CloudWatch cannot know."""
 
 
 def round_start(start: dt.datetime, period: int, now: dt.datetime) -> dt.datetime:
@@ -194,13 +205,20 @@ def round_start(start: dt.datetime, period: int, now: dt.datetime) -> dt.datetim
     return start.replace(second=0)
 
 
-def percentile(values: Sequence[float], rank: float) -> float | None:
-    """The nearest-rank ``rank``-th percentile of ``values`` (None when there are none)."""
-    if not values:
+def percentile(values: Sequence[float], rank: float, counts: Sequence[float] | None = None) -> float | None:
+    """The nearest-rank ``rank``-th percentile of ``values``, each held ``counts`` times (default once);
+    None when there are none."""
+    weights = list(counts) if counts is not None else [1.0] * len(values)
+    pairs = sorted((v, w) for v, w in zip(values, weights, strict=True) if w > 0)
+    total = sum(w for _, w in pairs)
+    if not pairs:
         return None
-    ordered = sorted(values)
-    index = max(0, math.ceil(rank / 100 * len(ordered)) - 1)
-    return ordered[min(index, len(ordered) - 1)]
+    target, seen = max(1.0, math.ceil(rank / 100 * total)), 0.0
+    for value, weight in pairs:
+        seen += weight
+        if seen >= target:
+            return value
+    return pairs[-1][0]
 
 
 def statistic(points: Sequence[Datapoint], stat: str) -> float | None:
@@ -217,21 +235,29 @@ def statistic(points: Sequence[Datapoint], stat: str) -> float | None:
         count = sum(p.count for p in points)
         return sum(p.total for p in points) / count if count else None
     match = _PERCENTILE.match(stat)
-    if match is None:
-        return None
-    return percentile([p.value for p in points if p.value is not None], float(match[1]))
+    if match is None or any(p.value is None for p in points):
+        return None  # "CloudWatch needs raw data points to calculate percentile statistics"
+    return percentile(
+        [p.value for p in points if p.value is not None], float(match[1]), [p.count for p in points]
+    )
 
 
 def _datapoints(backend: Any, metric: dict[str, Any], unit: str | None) -> list[Datapoint]:
-    """The stored datapoints of exactly this metric (namespace, name, set of dimensions)."""
+    """The stored datapoints of exactly this metric (namespace, name, set of dimensions) that are
+    readable now (stored at least ``metrics_delay_seconds`` ago)."""
     from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum
 
+    from canary.emulator import patches
+
+    readable = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=patches.timings().metrics_delay_seconds)
     wanted = {(d["Name"], d["Value"]) for d in metric.get("Dimensions") or []}
     points = []
     for datum in backend.get_all_metrics():
         if datum.namespace != metric["Namespace"] or datum.name != metric["MetricName"]:
             continue
         if {(d.name, d.value) for d in datum.dimensions} != wanted or (unit and datum.unit != unit):
+            continue
+        if getattr(datum, _STORED_AT, readable) > readable:
             continue
         stamp = datum.timestamp
         if stamp.tzinfo is not None:
@@ -240,7 +266,8 @@ def _datapoints(backend: Any, metric: dict[str, Any], unit: str | None) -> list[
             value = float(datum.value)
             points.append(Datapoint(stamp, 1.0, value, value, value, value))
         elif isinstance(datum, MetricAggregatedDatum):
-            points.append(Datapoint(stamp, datum.sample_count, datum.sum, datum.min, datum.max, None))
+            known = datum.min if datum.sample_count == 1 or datum.min == datum.max else None
+            points.append(Datapoint(stamp, datum.sample_count, datum.sum, datum.min, datum.max, known))
     return points
 
 
@@ -326,11 +353,63 @@ def _get_metric_data(self: Any, original: Any) -> Any:
     return ActionResult({"MetricDataResults": results, "Messages": []})
 
 
+# -- PutMetricData: when a datapoint becomes readable, and statistic sets ------------------------
+
+_STORED_AT = "canary_stored_at"
+"""Attribute set on each of moto's stored datums: when PutMetricData stored it (aware UTC)."""
+_lock = threading.Lock()
+_statistic_set_namespaces: set[str] = set()
+
+
+def store_as_statistic_sets(namespace: str = "AWS/SageMaker") -> None:
+    """From now on (until the emulator is reset), PutMetricData stores ``namespace``'s datapoints as
+    statistic sets, so GetMetricData has percentiles of them only where CloudWatch could compute one."""
+    with _lock:
+        _statistic_set_namespaces.add(namespace)
+
+
+def as_statistic_set(member: dict[str, Any]) -> dict[str, Any]:
+    """A PutMetricData ``MetricData`` member with its ``Value`` or ``Values``/``Counts`` folded into
+    ``StatisticValues`` (SampleCount, Sum, Minimum, Maximum)."""
+    if "StatisticValues" in member:
+        return member
+    values = [float(v) for v in member.get("Values") or [member.get("Value", 0)]]
+    counts = [float(c) for c in member.get("Counts") or [1] * len(values)]
+    folded = {k: v for k, v in member.items() if k not in {"Value", "Values", "Counts"}}
+    folded["StatisticValues"] = {
+        "SampleCount": sum(counts),
+        "Sum": sum(v * c for v, c in zip(values, counts, strict=True)),
+        "Minimum": min(values),
+        "Maximum": max(values),
+    }
+    return folded
+
+
+def _install_put_metric_data() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    original = CloudWatchBackend.put_metric_data
+
+    def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+        with _lock:
+            fold = namespace in _statistic_set_namespaces
+        if fold:
+            metric_data = [as_statistic_set(member) for member in metric_data]
+        stored = len(self.metric_data)
+        original(self, namespace, metric_data)
+        now = dt.datetime.now(dt.UTC)
+        for datum in self.metric_data[stored:]:
+            setattr(datum, _STORED_AT, now)
+
+    CloudWatchBackend.put_metric_data = put_metric_data
+
+
 def install() -> None:
     """Patch moto's cloudwatch backend and responses (called once per process)."""
     from moto.cloudwatch.responses import CloudWatchResponse
 
     _install_alarm_state_on_put()
+    _install_put_metric_data()
 
     original_get_metric_data = CloudWatchResponse.get_metric_data
 
@@ -358,4 +437,6 @@ def install() -> None:
 
 
 def reset() -> None:
-    """Forget this module's own state (after moto's reset): it keeps none."""
+    """Forget this module's own state (after moto's reset): the statistic-set namespaces."""
+    with _lock:
+        _statistic_set_namespaces.clear()

@@ -28,6 +28,8 @@ class EmulatorTimings:
     deployment_wait_scale: float = 1.0
     """Factor on the waits of an UpdateEndpoint ``DeploymentConfig`` (wait intervals, termination wait,
     execution timeout): 1.0 runs SageMaker's guardrails at their real length; tests use e.g. 0.001."""
+    metrics_delay_seconds: float = 0.0
+    """GetMetricData: seconds after PutMetricData before a datapoint is readable (late data)."""
 
 
 def free_port() -> int:

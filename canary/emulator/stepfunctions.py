@@ -680,29 +680,16 @@ def install() -> None:
     _install_string_literals()
     _install_retry_scale()
     _install_choice_state_assign()
-    _install_task_heartbeat()
+    _install_send_task_failure_cause()
 
 
-def _install_task_heartbeat() -> None:
-    """SendTaskHeartbeat on the token of a task that waits without ``HeartbeatSeconds`` succeeds.
+def _install_send_task_failure_cause() -> None:
+    """SendTaskFailure keeps its ``cause``.
 
-    The SendTaskHeartbeat API reference: the token of a task "still making progress" is valid; moto
-    answered ``InvalidToken`` unless the task had set up a heartbeat time-out.
+    SendTaskHeartbeat is left as moto (and LocalStack) have it: a token is refused
+    (``InvalidToken``) unless its task waits with ``HeartbeatSeconds`` and its own call has returned,
+    so no definition here relies on a task heartbeating its own token (docs/emulator.md).
     """
-    from moto.stepfunctions.parser.asl.eval.callback import callback
-
-    manager = callback.CallbackPoolManager
-    original = manager.heartbeat
-
-    def heartbeat(self: Any, callback_id: Any) -> bool:
-        endpoint = self._pool.get(callback_id, None)
-        if endpoint is not None and endpoint.consumer_error is None and endpoint.get_outcome() is None:
-            original(self, callback_id)
-            return True
-        return bool(original(self, callback_id))
-
-    manager.heartbeat = heartbeat
-
     from moto.core.responses import EmptyResult
     from moto.stepfunctions.responses import StepFunctionResponse
 

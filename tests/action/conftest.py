@@ -79,6 +79,7 @@ def base_inputs(endpoint: str = "churn-model", **overrides: str) -> dict[str, st
         "endpoint_timeout_minutes": "1",
         "state_machine_role_arn": SFN_ROLE,
         "timeout_minutes": "3",
+        "metrics_delay_seconds": "0",
     }
     values.update(overrides)
     return values

@@ -207,7 +207,8 @@ def test_get_metric_data_sums_one_metric_of_one_exact_dimension_set(aws: Any, ba
 
 def test_get_metric_data_p99_is_the_nearest_rank_of_the_raw_values(aws: Any, base: dt.datetime) -> None:
     """GetMetricData ``Stat`` takes percentiles (``p99``): over the values PutMetricData gave with
-    ``Values``/``Counts``; a datapoint given as a statistic set has no values to rank."""
+    ``Values``/``Counts``, and a statistic set whose Minimum equals its Maximum, which holds
+    ``SampleCount`` samples of that value (API_PutMetricData)."""
     cw = aws("cloudwatch")
     at = base + dt.timedelta(seconds=5)
     latency = {
@@ -308,3 +309,106 @@ def test_describe_alarms_leaves_out_names_that_do_not_exist_without_an_error(cw:
     assert "NextToken" not in found
     nothing = cw.describe_alarms(AlarmNames=["never-created"], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     assert (nothing["MetricAlarms"], nothing["CompositeAlarms"]) == ([], [])
+
+
+PUT_METRIC_DATA = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html"
+
+
+def test_get_metric_data_has_no_percentile_from_a_statistic_set_of_unknown_samples(
+    aws: Any, base: dt.datetime
+) -> None:
+    """API_PutMetricData: "CloudWatch needs raw data points to calculate percentile statistics. If you
+    publish data using a statistic set instead, you can only retrieve percentile statistics for this
+    data if ... The SampleCount value of the statistic set is 1 [or] The Min and the Max values of the
+    statistic set are equal." A period holding another set has no percentile; the five statistics
+    SageMaker lists for ModelLatency (Average, Sum, Min, Max, SampleCount) are still there."""
+    cw = aws("cloudwatch")
+    latency = {"MetricName": "ModelLatency", "Dimensions": _dims("Canary"), "Unit": "Microseconds"}
+
+    def put(minute: int, stats: dict[str, float]) -> None:
+        at = base + dt.timedelta(minutes=minute, seconds=5)
+        cw.put_metric_data(
+            Namespace=SAGEMAKER, MetricData=[{**latency, "Timestamp": at, "StatisticValues": stats}]
+        )
+
+    put(0, {"SampleCount": 1, "Sum": 7000, "Minimum": 7000, "Maximum": 7000})
+    put(1, {"SampleCount": 4, "Sum": 8000, "Minimum": 2000, "Maximum": 2000})
+    put(2, {"SampleCount": 2, "Sum": 2000, "Minimum": 500, "Maximum": 1500})
+    response = cw.get_metric_data(
+        StartTime=base,
+        EndTime=base + dt.timedelta(minutes=3),
+        ScanBy="TimestampAscending",
+        MetricDataQueries=[
+            _stat("p99", "ModelLatency", "p99", 60),
+            _stat("avg", "ModelLatency", "Average", 60),
+            _stat("all_p99", "ModelLatency", "p99", 180),
+        ],
+    )
+    assert _values(response) == {"p99": [7000.0, 2000.0], "avg": [7000.0, 2000.0, 1000.0], "all_p99": []}
+
+
+def test_statistic_set_mode_stores_sagemaker_metrics_without_their_samples(
+    aws: Any, base: dt.datetime
+) -> None:
+    """SageMaker's metrics page lists Average, Sum, Min, Max and Sample Count for ModelLatency and no
+    percentile (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html): in this
+    mode PutMetricData stores AWS/SageMaker datapoints as statistic sets, so a p99 of varied latencies
+    is absent (API_PutMetricData) while Sum and Average are as before."""
+    from canary.emulator import cloudwatch
+
+    cloudwatch.store_as_statistic_sets("AWS/SageMaker")
+    cw = aws("cloudwatch")
+    at = base + dt.timedelta(seconds=5)
+    cw.put_metric_data(
+        Namespace=SAGEMAKER,
+        MetricData=[
+            {
+                "MetricName": "ModelLatency",
+                "Dimensions": _dims("Canary"),
+                "Timestamp": at,
+                "Values": [1000, 9000],
+                "Counts": [3, 1],
+            },
+            {"MetricName": "Invocations", "Dimensions": _dims("Canary"), "Timestamp": at, "Value": 4},
+        ],
+    )
+    response = cw.get_metric_data(
+        StartTime=base,
+        EndTime=base + dt.timedelta(minutes=1),
+        MetricDataQueries=[
+            _stat("p99", "ModelLatency", "p99", 60),
+            _stat("avg", "ModelLatency", "Average", 60),
+            _stat("count", "ModelLatency", "SampleCount", 60),
+            _stat("calls", "Invocations", "Sum", 60),
+        ],
+    )
+    assert _values(response) == {"p99": [], "avg": [3000.0], "count": [4.0], "calls": [4.0]}
+
+
+def test_a_datapoint_is_readable_only_after_the_metrics_delay(aws: Any, emulator: Any) -> None:
+    """SageMaker's invocation metrics "are available at a 1-minute frequency"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), and CloudWatch
+    evaluates "data points available at a specific moment ... new data points continue to flow into
+    the CloudWatch metric" (https://repost.aws/knowledge-center/cloudwatch-trigger-metric): data
+    arrives late. With ``metrics_delay_seconds`` a datapoint stored now is not read until then."""
+    import time
+
+    from tests.conftest import timings
+
+    emulator.set_timings(timings(metrics_delay_seconds=0.6))
+    cw = aws("cloudwatch")
+    now = dt.datetime.now(dt.UTC)
+    cw.put_metric_data(
+        Namespace=SAGEMAKER,
+        MetricData=[
+            {"MetricName": "Invocations", "Dimensions": _dims("Canary"), "Value": 5, "Timestamp": now}
+        ],
+    )
+    window = {
+        "StartTime": now - dt.timedelta(minutes=1),
+        "EndTime": now + dt.timedelta(minutes=1),
+        "MetricDataQueries": [_stat("calls", "Invocations", "Sum", 120)],
+    }
+    assert _values(cw.get_metric_data(**window)) == {"calls": []}, "not yet published"
+    time.sleep(0.7)
+    assert _values(cw.get_metric_data(**window)) == {"calls": [5.0]}

@@ -121,3 +121,21 @@ def test_the_summary_table_escapes_a_phase_title() -> None:
     markdown = "\n".join(comparison_markdown([hostile]))
     assert "<b>" not in markdown
     assert "@octocat" not in markdown
+
+
+def test_without_a_p99_the_line_shows_the_average_the_definition_judges() -> None:
+    """CloudWatch has no p99 of statistic sets (API_PutMetricData); the definition then judges the
+    Average, and the log line says so (docs/state-machine.md, "Canary vs baseline")."""
+    canary = Numbers(invocations=100, errors4xx=0, errors5xx=0, p99_us=None, average_us=208_000)
+    baseline = Numbers(invocations=400, errors4xx=0, errors5xx=0, p99_us=None, average_us=51_000)
+    assert check_line(canary, baseline).endswith("; Average 208 ms vs 51 ms")
+    with_p99 = Numbers(invocations=400, errors4xx=0, errors5xx=0, p99_us=90_000, average_us=51_000)
+    assert check_line(with_p99, with_p99).endswith("; p99 90 ms vs 90 ms")
+
+
+def test_the_summary_shows_the_average_when_cloudwatch_has_no_p99() -> None:
+    canary = Numbers(invocations=100, errors4xx=0, errors5xx=0, p99_us=None, average_us=208_000)
+    baseline = Numbers(invocations=400, errors4xx=0, errors5xx=0, p99_us=None, average_us=51_000)
+    markdown = "\n".join(comparison_markdown([Check(10, "Bake 20%", canary, baseline)]))
+    assert "| 20% | 1 | 100 | 0.00 % (0) | 0.00 % (0) | 208 ms (Average) | 51 ms (Average) |" in markdown
+    assert 'title "Average ModelLatency (ms): canary, then baseline"' in markdown

@@ -558,3 +558,23 @@ def test_every_terminal_event_type_has_its_closing_line() -> None:
     from canary.aws import TERMINAL_EVENT_TYPES
 
     assert set(render._TERMINAL_LINES) == TERMINAL_EVENT_TYPES
+
+
+def test_the_bake_announces_its_wait_for_late_metrics() -> None:
+    """A judged bake lasts ``$metricsDelay`` past BakeSeconds (docs/state-machine.md, "Late data"): the
+    plan line says so, from the variable StartHold assigns."""
+    import dataclasses
+
+    events = snapshots.load("canary-promoted")
+    hold = next(
+        i
+        for i, e in enumerate(events)
+        if e.type == "WaitStateExited" and e.details.get("name") == "StartHold"
+    )
+    details = dict(events[hold].details)
+    details["assignedVariables"] = {**details.get("assignedVariables", {}), "metricsDelay": "180"}
+    events[hold] = dataclasses.replace(events[hold], details=details)
+    canary, _ = snapshots.render(events, github=False, verbose=False)
+    shown = _shown(canary.splitlines())
+    expected = "• canary 10% → 50%, bake 6s each step (+3m00s for late metrics), 2 alarm(s) checked every 2s"
+    assert any(line.startswith(expected) for line in shown), shown

@@ -70,7 +70,6 @@ NO_RESOURCE_LEVEL = {
     "application-autoscaling:PutScalingPolicy",
     "application-autoscaling:RegisterScalableTarget",
     "states:ListStateMachines",
-    "states:SendTaskHeartbeat",
     "states:SendTaskSuccess",
     "states:SendTaskFailure",
     # the capacity check (canary/quotas.py): Service Authorization Reference, Service Quotas and SageMaker
@@ -127,10 +126,17 @@ def _tasks(states: dict[str, Any]) -> list[str]:
     return resources
 
 
+OPTIMISED = {"arn:aws:states:::events:putEvents.waitForTaskToken": "events:PutEvents"}
+"""Optimised integrations of the definition → their IAM action (the approval gate's callback)."""
+
+
 def definition_actions() -> set[str]:
-    """IAM actions of every aws-sdk Task of the bundled definition."""
+    """IAM actions of every aws-sdk (or optimised) Task of the bundled definition."""
     actions = set()
     for resource in _tasks(_load(DEFINITION)["States"]):
+        if resource in OPTIMISED:
+            actions.add(OPTIMISED[resource])
+            continue
         match = re.fullmatch(
             r"arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)(?:\.waitForTaskToken)?", resource
         )
@@ -171,6 +177,8 @@ def test_resources_are_scoped_wherever_aws_allows(path: Path) -> None:
             assert all(":sagemaker-canary-deploy" in r for r in resources), resources
         if any(a.startswith("cloudwatch:") for a in actions):
             assert resources == ["arn:aws:cloudwatch:*:*:alarm:*"]
+        if any(a.startswith("events:") for a in actions):
+            assert resources == ["arn:aws:events:*:*:event-bus/default"], "the gate's event, default bus only"
 
 
 @pytest.mark.parametrize(

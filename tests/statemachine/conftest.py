@@ -13,6 +13,7 @@ import pytest
 
 from canary.emulator import Emulator
 from canary.execution_input import (
+    AnalysisSettings,
     AutoScalingSettings,
     ContainerSpec,
     DeployNames,
@@ -93,6 +94,7 @@ def make_document(endpoint: str, **changes: Any) -> ExecutionInput:
         "ErrorAlarms": ErrorAlarmSettings(Enabled=True),
         "AutoScaling": AutoScalingSettings(),
         "Polling": PollingSettings(InitialSeconds=1, MaxSeconds=2, TimeoutSeconds=60),
+        "Analysis": AnalysisSettings(MetricsDelaySeconds=0),
         "Names": DeployNames(
             Model=f"{endpoint}-v2-{serial}",
             CanaryConfig=f"{endpoint}-canary-{serial}",

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from canary.emulator import faults
+from canary.emulator import Emulator, cloudwatch, faults
 from canary.emulator.traffic import TrafficFeed, VariantTraffic
 from canary.execution_input import AnalysisSettings, ErrorAlarmSettings
-from tests.statemachine.conftest import Deploys, Outcome
+from tests.conftest import timings
+from tests.statemachine.conftest import Deploys, Outcome, make_document
 
 pytestmark = pytest.mark.execution
 
@@ -38,7 +39,12 @@ def _assigned(outcome: Outcome, state: str, variable: str) -> list[Any]:
 
 
 def _analysis(**changes: Any) -> AnalysisSettings:
-    return AnalysisSettings(**{"MinSampleInvocations": 20, **changes})
+    return AnalysisSettings(**{"MinSampleInvocations": 20, "MetricsDelaySeconds": 0, **changes})
+
+
+TOLERANT_ALARMS = ErrorAlarmSettings(Threshold4xx=1_000_000, Threshold5xx=1_000_000)
+"""Error alarms that a canary with a few 5xx a minute does not trip (the default, 1 a minute, would:
+on AWS its alarm fires, here the last check judges the same rule from the numbers)."""
 
 
 def test_a_canary_with_more_5xx_than_its_baseline_is_rolled_back_with_both_numbers(deploys: Deploys) -> None:
@@ -64,7 +70,9 @@ def test_a_canary_no_worse_than_its_baseline_is_promoted_and_every_check_has_num
 ) -> None:
     deploys.existing_endpoint()
     document = deploys.document(
-        BakeSeconds=2, Analysis=_analysis(MaxErrorRateIncrease=1.0, MaxLatencyIncrease=20.0)
+        BakeSeconds=2,
+        ErrorAlarms=TOLERANT_ALARMS,
+        Analysis=_analysis(MaxErrorRateIncrease=1.0, MaxLatencyIncrease=20.0),
     )
     with _feed(
         deploys,
@@ -81,6 +89,7 @@ def test_a_canary_no_worse_than_its_baseline_is_promoted_and_every_check_has_num
     assert last["canary"]["p99"] == 800_000, "ModelLatency is in microseconds"
     assert last["baseline"]["p99"] == 790_000
     assert 0 < last["latencyIncrease"] < 20
+    assert last["latencyStatistic"] == "p99", "raw values: CloudWatch has the p99"
     assert "breach" not in last
     assert _assigned(outcome, "BakeVerdict", "verdict")[-1]["action"] == "pass"
 
@@ -103,7 +112,9 @@ def test_a_canary_slower_than_its_baseline_by_more_than_allowed_is_rolled_back(d
 def test_the_gates_wait_for_the_minimum_sample_so_one_early_error_does_not_decide(deploys: Deploys) -> None:
     deploys.existing_endpoint()
     document = deploys.document(
-        BakeSeconds=2, Analysis=_analysis(MaxErrorRateIncrease=0.0, MinSampleInvocations=1_000_000)
+        BakeSeconds=2,
+        ErrorAlarms=TOLERANT_ALARMS,
+        Analysis=_analysis(MaxErrorRateIncrease=0.0, MinSampleInvocations=1_000_000),
     )
     with _feed(deploys, VariantTraffic(100, rate_5xx=0.5), VariantTraffic(400)):
         outcome = deploys.run(document, timeout=60)
@@ -241,3 +252,147 @@ def test_a_breach_just_past_the_limit_prints_enough_digits_to_show_it(aws: Any) 
     assert "p99 ModelLatency is 20.04 % above the baseline's (max-latency-increase 20 %)" in cause
     whole = {**error, "errorIncrease": 2.5}
     assert "is 2.50 points above" in _bake_verdict_cause(aws, whole, {"MaxErrorRateIncrease": 1})
+
+
+@pytest.mark.parametrize(("delay", "status"), [(0, "SUCCEEDED"), (3, "FAILED")])
+def test_a_canary_whose_errors_begin_late_in_its_bake_is_caught_after_the_metrics_delay(
+    deploys: Deploys, emulator: Emulator, delay: int, status: str
+) -> None:
+    """SageMaker's invocation metrics "are available at a 1-minute frequency"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html) and reach CloudWatch
+    after the minute they describe (https://repost.aws/knowledge-center/cloudwatch-trigger-metric); the
+    canary's own 5xx alarm treats missing data as not breaching. Here datapoints are readable 1.5 s after
+    they are written and the canary's 5xx begin 2 s into a 3 s bake: judged at the bake's end (delay 0,
+    as before) they are not there yet and the canary is promoted; with MetricsDelaySeconds the step's
+    last check reads them and the alarm's own rule (5xx per minute >= Threshold5xx) rolls it back."""
+    emulator.set_timings(timings(create_seconds=0.2, update_seconds=0.2, metrics_delay_seconds=1.5))
+    original = deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=3, Analysis=_analysis(MetricsDelaySeconds=delay))
+    with _feed(deploys, VariantTraffic(100), VariantTraffic(400)) as feed:
+        arn = deploys.start(document)
+        deploys.wait_until(arn, "CheckAlarms", occurrence=3)
+        feed.set("Canary", VariantTraffic(100, rate_5xx=0.5))
+        outcome = deploys.finish(arn, timeout=60)
+    assert outcome.status == status, outcome.cause
+    if delay:
+        assert outcome.error == "Canary.RolledBack"
+        assert outcome.cause is not None
+        assert "Canary Invocation5XXErrors reached " in outcome.cause
+        assert (
+            f"(alarm {document.Names.AlarmPrefix}-5xx, threshold 1), read 3 s after the 20% bake"
+            in outcome.cause
+        )
+        assert deploys.wait_in_service()["EndpointConfigName"] == original
+        deploys.assert_no_leftovers(document)
+
+
+def test_a_canary_four_times_slower_on_average_is_rolled_back_when_cloudwatch_has_no_p99(
+    deploys: Deploys,
+) -> None:
+    """SageMaker's metrics page lists Average, Sum, Min, Max and Sample Count for ModelLatency
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), and CloudWatch computes
+    no percentile from statistic sets (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
+    Stored as statistic sets, p99 comes back empty: the latency gate judges the Average, and says so."""
+    cloudwatch.store_as_statistic_sets("AWS/SageMaker")
+    deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=30, Analysis=_analysis(MaxLatencyIncrease=20.0))
+    slow, fast = (
+        VariantTraffic(100, latency_ms=200, p99_ms=400),
+        VariantTraffic(400, latency_ms=50, p99_ms=100),
+    )
+    with _feed(deploys, slow, fast):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.WorseThanBaseline", outcome.cause
+    assert outcome.cause is not None
+    assert (
+        "Canary Average ModelLatency is 307.8 % above the baseline's (max-latency-increase 20 %)"
+        in outcome.cause
+    )
+    assert "Average 208 ms vs 51 ms" in outcome.cause, "(24 x 200 + 400) / 25 vs (98 x 50 + 2 x 100) / 100"
+    checks = _assigned(outcome, "ReadMetrics", "metrics")
+    assert "p99" not in checks[-1]["canary"], "no percentile from statistic sets"
+    assert checks[-1]["latencyStatistic"] == "Average"
+
+
+def test_a_hand_written_document_may_leave_the_metrics_delay_out_and_gets_the_same_default() -> None:
+    """``Analysis.MetricsDelaySeconds`` is optional in the schema (documents written before it still
+    validate) and the definition's own default is the action's (docs/state-machine.md)."""
+    import re
+
+    from canary.analysis_input import DEFAULT_METRICS_DELAY_SECONDS
+    from canary.execution_input import json_schema
+    from canary.statemachine import load_definition
+
+    assert "MetricsDelaySeconds" not in json_schema()["$defs"]["AnalysisSettings"]["required"]
+    assigned = json.loads(load_definition())["States"]["StartHold"]["Assign"]["metricsDelay"]
+    default = re.search(r"\$i\.Analysis\.MetricsDelaySeconds : (\d+);", assigned)
+    assert default is not None
+    assert int(default[1]) == DEFAULT_METRICS_DELAY_SECONDS == 180
+
+
+class _WithoutModelLatency:
+    """A CloudWatch client that publishes every metric but ModelLatency (SageMaker publishes none for a
+    variant that answered nothing, and a role or pipeline may drop it)."""
+
+    def __init__(self, cloudwatch: Any) -> None:
+        self.cloudwatch = cloudwatch
+
+    def put_metric_data(self, *, Namespace: str, MetricData: list[dict[str, Any]]) -> Any:
+        kept = [datum for datum in MetricData if datum["MetricName"] != "ModelLatency"]
+        return self.cloudwatch.put_metric_data(Namespace=Namespace, MetricData=kept)
+
+
+def test_a_latency_gate_without_any_latency_fails_the_bake_rather_than_pass_it(deploys: Deploys) -> None:
+    """No ModelLatency statistic (p99 or Average) for both variants: the gate cannot judge, and a gate
+    never passes on missing data (docs/state-machine.md, "Statistics that may not exist")."""
+    original = deploys.existing_endpoint()
+    document = deploys.document(BakeSeconds=30, Analysis=_analysis(MaxLatencyIncrease=20.0))
+    feed = TrafficFeed(
+        _WithoutModelLatency(deploys.cw),
+        deploys.endpoint,
+        {"Canary": VariantTraffic(100), BASELINE: VariantTraffic(400)},
+    )
+    with feed:
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == "Canary.DeployFailed", outcome.cause
+    assert outcome.cause is not None
+    assert "ModelLatency has neither a p99 nor an Average for both variants" in outcome.cause
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
+
+
+@pytest.mark.parametrize(("delay", "error"), [(0, "Canary.LowTraffic"), (2, None)])
+def test_the_low_traffic_rule_counts_the_invocations_that_arrive_after_the_bake(
+    deploys: Deploys, emulator: Emulator, delay: int, error: str | None
+) -> None:
+    """min-canary-invocations undercounts a bake judged at its end: its last minutes are not in CloudWatch
+    yet (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html, "available at a
+    1-minute frequency"). Datapoints here are readable 1.5 s after they are written; the canary serves
+    100 a second from the bake's start: at a 2 s bake's end about 50 are readable, 2 s later about 250."""
+    emulator.set_timings(timings(create_seconds=0.2, update_seconds=0.2, metrics_delay_seconds=1.5))
+    deploys.existing_endpoint()
+    analysis = _analysis(MinCanaryInvocations=150, MetricsDelaySeconds=delay)
+    document = deploys.document(BakeSeconds=2, ErrorAlarms=TOLERANT_ALARMS, Analysis=analysis)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    with _feed(deploys, VariantTraffic(100), VariantTraffic(400)):
+        outcome = deploys.finish(arn, timeout=60)
+    assert outcome.error == error, outcome.cause
+    verdicts = _assigned(outcome, "BakeVerdict", "verdict")
+    if error is None:
+        assert verdicts[-1]["action"] == "pass"
+        assert verdicts[-1]["invocations"] >= 150
+
+
+def test_the_plan_bounds_count_the_checks_of_the_metrics_delay() -> None:
+    """docs/state-machine.md, "Bounds": each judged bake makes ceil((BakeSeconds + MetricsDelaySeconds) /
+    AlarmCheckSeconds) + 1 checks, and a document whose delay would pass the history limit is refused."""
+    from canary.execution_input import PollingSettings, plan_bounds
+
+    polling = PollingSettings()
+    plain, _ = plan_bounds(1, 1200, 60, True, polling)
+    late, _ = plan_bounds(1, 1200, 60, True, polling, delay_seconds=180)
+    assert late - plain == 3 * 14, "three more checks of 14 events"
+    long_bake = {"BakeSeconds": 99_000, "AlarmCheckSeconds": 60}  # just inside, without the delay
+    make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=0))
+    with pytest.raises(ValueError, match="history events"):
+        make_document("ep", **long_bake, Analysis=_analysis(MetricsDelaySeconds=3600))

@@ -37,7 +37,10 @@ BOTOCORE_NAMES = {
     "sfn": "stepfunctions",
 }
 #: Optimised integrations whose arguments are those of one API operation.
-OPTIMISED = {"arn:aws:states:::sns:publish": ("sns", "Publish")}
+OPTIMISED = {
+    "arn:aws:states:::sns:publish": ("sns", "Publish"),
+    "arn:aws:states:::events:putEvents": ("events", "PutEvents"),
+}
 #: Service integration patterns: https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
 PATTERNS = (".waitForTaskToken", ".sync:2", ".sync")
 SCALARS: dict[str, tuple[type, ...]] = {
