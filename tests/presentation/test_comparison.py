@@ -7,7 +7,7 @@ from typing import Any
 
 from canary.comparison import Check, Numbers, check_line, comparison_markdown, verdict_line
 from canary.emulator.traffic import TrafficFeed, VariantTraffic
-from canary.summary_charts import TimeAxis, comparison_charts
+from canary.summary_charts import TimeAxis, comparison_charts, time_axis
 from canary.summary_facts import DeployFacts
 
 
@@ -138,4 +138,7 @@ def test_the_summary_shows_the_average_when_cloudwatch_has_no_p99() -> None:
     baseline = Numbers(invocations=400, errors4xx=0, errors5xx=0, p99_us=None, average_us=51_000)
     markdown = "\n".join(comparison_markdown([Check(10, "Bake 20%", canary, baseline)]))
     assert "| 20% | 1 | 100 | 0.00 % (0) | 0.00 % (0) | 208 ms (Average) | 51 ms (Average) |" in markdown
-    assert 'title "Average ModelLatency (ms): canary, then baseline"' in markdown
+    axis = time_axis(60)
+    assert axis is not None
+    charts = "\n".join(comparison_charts([Check(10, "Bake 20%", canary, baseline)], axis, DeployFacts()))
+    assert 'title "Average ModelLatency (ms)"' in charts

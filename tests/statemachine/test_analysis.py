@@ -247,7 +247,13 @@ def test_a_breach_just_past_the_limit_prints_enough_digits_to_show_it(aws: Any) 
     error = {"breach": "error", "errorIncrease": 1.0034, "canary": side, "baseline": base}
     cause = _bake_verdict_cause(aws, error, {"MaxErrorRateIncrease": 1})
     assert "Canary 5xx rate is 1.0034 points above the baseline's (max-error-rate-increase 1)" in cause
-    latency = {"breach": "latency", "latencyIncrease": 20.04, "canary": side, "baseline": base}
+    latency = {
+        "breach": "latency",
+        "latencyIncrease": 20.04,
+        "latencyStatistic": "p99",
+        "canary": side,
+        "baseline": base,
+    }
     cause = _bake_verdict_cause(aws, latency, {"MaxLatencyIncrease": 20})
     assert "p99 ModelLatency is 20.04 % above the baseline's (max-latency-increase 20 %)" in cause
     whole = {**error, "errorIncrease": 2.5}
