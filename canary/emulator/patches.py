@@ -9,9 +9,17 @@ _timings = EmulatorTimings()
 
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
-    from canary.emulator import cloudwatch, faults, jsonata_eval, runtime, sagemaker, stepfunctions
+    from canary.emulator import (
+        cloudwatch,
+        faults,
+        jsonata_eval,
+        runtime,
+        sagemaker,
+        sdk_blobs,
+        stepfunctions,
+    )
 
-    for module in (sagemaker, runtime, stepfunctions, jsonata_eval, cloudwatch, faults):
+    for module in (sagemaker, runtime, stepfunctions, sdk_blobs, jsonata_eval, cloudwatch, faults):
         module.install()
     _install_module_list_once()
 
