@@ -19,12 +19,12 @@ from canary.execution_input import (
     ErrorAlarmSettings,
     ExecutionInput,
     NotifySettings,
-    SmokeTestSettings,
     VariantSettings,
 )
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
+from canary.smoke_test import SmokeTestSettings
 
 
 def artifact_of(settings: Settings) -> Artifact:
