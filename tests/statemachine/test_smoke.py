@@ -186,3 +186,53 @@ def test_expressions_no_automaton_can_run_are_refused(pattern: str) -> None:
 def test_an_automaton_past_its_bound_is_refused() -> None:
     with pytest.raises(PatternError, match="4,096"):
         compile_pattern(r"\d{40}[a-f]{40}x{40}")
+
+
+def _start_raw(deploys: Deploys, document: dict[str, Any]) -> str:
+    started = deploys.sfn.start_execution(stateMachineArn=deploys.machine, input=json.dumps(document))
+    return str(started["executionArn"])
+
+
+@pytest.mark.parametrize(
+    "smoke",
+    [{"Body": '{"instances": [[1, 2]]}'}, {"Body": {"a": 1}, "Expect": "^ok"}],
+    ids=["body-as-string", "expect-without-match"],
+)
+def test_a_hand_written_smoke_test_the_definition_cannot_send_as_written_is_refused(
+    deploys: Deploys, smoke: dict[str, Any]
+) -> None:
+    """A string body would reach the container JSON-encoded (docs/emulator.md, "blob arguments"), and an
+    Expect without its compiled Match could not be matched: ValidateInput refuses both, nothing changed."""
+    deploys.existing_endpoint()
+    document = json.loads(deploys.document(SmokeTest=_smoke()).to_json())
+    document["SmokeTest"] = smoke
+    outcome = deploys.finish(_start_raw(deploys, document))
+    assert (outcome.status, outcome.error) == ("FAILED", "Canary.InvalidInput")
+    assert runtime.invocations() == []
+
+
+def test_an_asynchronous_endpoint_is_refused_a_smoke_test_before_any_change(deploys: Deploys) -> None:
+    """An endpoint with AsyncInferenceConfig "can only receive asynchronous invocations"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html): CheckEndpoint refuses a
+    smoke test (a console start), Canary.UnsupportedEndpoint, before anything is created."""
+    sm = deploys.sm
+    sm.create_model(
+        ModelName="ep-v1",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+        PrimaryContainer={"Image": "repo/model:v1"},
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="ep-orig",
+        ProductionVariants=[{"VariantName": "Blue", "ModelName": "ep-v1", "InstanceType": "ml.m5.large",
+                             "InitialInstanceCount": 1}],
+        AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://bucket/out"}},
+    )  # fmt: skip
+    sm.create_endpoint(EndpointName="ep", EndpointConfigName="ep-orig")
+    deploys.wait_in_service()
+    document = deploys.document(SmokeTest=_smoke())
+    outcome = deploys.run(document)
+    assert (outcome.status, outcome.error) == ("FAILED", "Canary.UnsupportedEndpoint")
+    assert outcome.cause is not None
+    assert "takes only asynchronous invocations" in outcome.cause
+    assert runtime.invocations() == []
+    assert deploys.models() == {"ep-v1"}, "nothing was created"
