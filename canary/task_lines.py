@@ -159,6 +159,7 @@ def _scalable_targets(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[
 TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "describeEndpoint"): describe_endpoint,
     ("sagemakerruntime", "invokeEndpoint"): _quiet,  # the SmokeTest state's verdict is the line
+    ("states", "startExecution"): _quiet,  # SmokeTest's child execution: likewise
     ("sfn", "sendTaskHeartbeat"): lambda _, result: ("ok", gate_answered(result)),
     ("sns", "publish"): _simple("notified {TopicArn}: {Subject}"),
     ("sagemaker", "describeEndpointConfig"): _quiet,
@@ -189,6 +190,10 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
 EXPECTED_FAILURES: Mapping[tuple[str, str], tuple[str, str]] = {
     # (service, API call) → (text in the error or cause, the info line it stands for): answers the
     # state machine expects and handles, not problems
+    ("states", "startExecution"): (  # SmokeTest's child; its cause holds the request: the verdict follows
+        "States.TaskFailed",
+        "the smoke test's child execution failed",
+    ),
     ("sagemaker", "describeEndpoint"): (
         "Could not find endpoint",
         "endpoint {EndpointName} does not exist yet",

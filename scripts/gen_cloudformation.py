@@ -47,6 +47,8 @@ resource a deploy creates, tags or deletes, and the endpoint itself. The endpoin
 endpoint is on before the deploy can have any name (they are read, carried over and rolled back to),
 so reads of them stay ``*``."""
 
+STEP_FUNCTIONS_EVENTS_RULE = "arn:aws:events:*:*:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+"""The EventBridge rule Step Functions creates to follow a child execution (stepfunctions-iam.html)."""
 _ARN = re.compile(r"^arn:aws:(?P<service>[a-z-]+):\*:\*:(?P<kind>[A-Za-z-]+)(?P<sep>[/:])(?P<name>.+)$")
 
 
@@ -60,6 +62,9 @@ def _bind(resource: str, sid: str) -> Any:
         return resource
     if resource == "arn:aws:sns:*:*:*":  # notify-topic-arn: any topic of the stack's account and region
         return _sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*")
+    if resource == STEP_FUNCTIONS_EVENTS_RULE:  # startExecution.sync: the rule Step Functions manages
+        rule = resource.rsplit(":", maxsplit=1)[-1]
+        return _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:{rule}")
     match = _ARN.match(resource)
     if match is None:
         raise ValueError(f"{sid}: no binding rule for resource {resource}")

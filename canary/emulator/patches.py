@@ -10,6 +10,7 @@ _timings = EmulatorTimings()
 def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
     from canary.emulator import (
+        child_executions,
         cloudwatch,
         faults,
         jsonata_eval,
@@ -19,7 +20,8 @@ def install() -> None:
         stepfunctions,
     )
 
-    for module in (sagemaker, runtime, stepfunctions, sdk_blobs, jsonata_eval, cloudwatch, faults):
+    sfn = (stepfunctions, sdk_blobs, child_executions, jsonata_eval)
+    for module in (sagemaker, runtime, *sfn, cloudwatch, faults):
         module.install()
     _install_module_list_once()
 

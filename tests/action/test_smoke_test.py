@@ -93,6 +93,20 @@ def test_a_wrong_answer_rolls_back_before_traffic_and_the_log_quotes_it(runner: 
     assert "Canary.SmokeTestFailed" in error or "smoke test" in error.lower()
 
 
+def test_an_answer_of_1_mib_is_a_judged_rollback_not_a_dead_execution(runner: Runner, aws: Any) -> None:
+    """A task result over 256 KiB is States.DataLimitExceeded, uncatchable
+    (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html); the smoke test
+    calls the endpoint in a child execution, so the deploy ends rolled back, with the log saying why."""
+    original = make_endpoint(aws, "churn-model", ["AllTraffic"])
+    result = runner.run(base_inputs(image_uri=_image(runtime.LARGE_BODY_TAG), smoke_test_payload=BODY))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["outcome"] == "rolled-back"
+    assert aws("sagemaker").describe_endpoint(EndpointName="churn-model")["EndpointConfigName"] == original
+    [line] = [line for line in result.stdout.splitlines() if "smoke test failed" in line]
+    assert "larger than the 256 KiB a Step Functions task result may hold" in line
+    assert "SmokeTestOf" not in result.stdout, "the child's input (the request) is not dumped into the log"
+
+
 def test_a_first_deploy_answering_500_is_removed(runner: Runner, aws: Any) -> None:
     result = runner.run(base_inputs(image_uri=_image("smoke-500"), smoke_test_payload=BODY))
     assert result.returncode == 1, result.stdout + result.stderr

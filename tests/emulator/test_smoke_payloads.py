@@ -100,3 +100,47 @@ def test_an_asynchronous_endpoint_refuses_a_synchronous_invocation(aws: Any) -> 
     assert error["Code"] == "ValidationError"
     assert "asynchronous" in error["Message"]
     assert [c.status for c in runtime.invocations()] == [400]
+
+
+def test_a_child_execution_that_dies_of_a_large_answer_fails_its_parents_task_catchably(aws: Any) -> None:
+    """``states:startExecution.sync:2`` waits for the child and returns its DescribeExecution, ``Output``
+    as JSON; a child that fails makes the task fail with ``States.TaskFailed``, the DescribeExecution as
+    its cause (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html), which a
+    Catch on ``States.ALL`` takes: the way around an uncatchable ``States.DataLimitExceeded``
+    (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html: "nest those
+    executions inside child workflows to catch errors inside your parent workflow"). moto 5.2.5 passed
+    the PascalCase arguments to botocore and read a PascalCase result: ``States.Runtime``."""
+    in_service(aws("sagemaker"), image_tag=runtime.LARGE_BODY_TAG)
+    child = _invoke({"x": 1}, Output="{% {'answered': $length($states.result.Body)} %}")["States"]["Call"]
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Route",
+        "States": {
+            "Route": {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $exists($states.input.Child) %}", "Next": "Call"}],
+                "Default": "Parent",
+            },
+            "Parent": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Arguments": {
+                    "StateMachineArn": "{% $states.context.StateMachine.Id %}",
+                    "Input": {"Child": 1},
+                },
+                "Catch": [
+                    {"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}", "Next": "Done"}
+                ],
+                "End": True,
+            },
+            "Done": {"Type": "Succeed"},
+            "Call": child,
+        },
+    }
+    described = _run(aws("stepfunctions"), definition)
+    assert described["status"] == "SUCCEEDED", described
+    caught = json.loads(described["output"])
+    assert caught["Error"] == "States.TaskFailed"
+    cause = json.loads(caught["Cause"])
+    assert (cause["Status"], cause["Error"]) == ("FAILED", "States.DataLimitExceeded")
+    assert cause["Input"] == {"Child": 1}

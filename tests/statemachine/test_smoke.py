@@ -82,6 +82,28 @@ def test_a_failed_or_unexpected_answer_rolls_back_before_any_traffic(
     deploys.assert_no_leftovers(document)
 
 
+def test_an_answer_too_large_for_a_task_result_rolls_back_cleanly(deploys: Deploys) -> None:
+    """InvokeEndpoint may answer up to 6 MB
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html); a task
+    result over 256 KiB is States.DataLimitExceeded, which no Catch on States.ALL takes
+    (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). The call runs in
+    a child execution, whose failure its parent's startExecution.sync:2 task reports as
+    States.TaskFailed (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html):
+    a 1 MiB answer is a judged smoke test that rolls back, never a dead deploy."""
+    original = deploys.existing_endpoint()
+    document = deploys.document(
+        Container=ContainerSpec(Image=f"repo/model:{runtime.LARGE_BODY_TAG}"), SmokeTest=_smoke()
+    )
+    outcome = deploys.run(document)
+    assert (outcome.status, outcome.error) == ("FAILED", "Canary.SmokeTestFailed")
+    assert outcome.cause is not None
+    assert outcome.cause.startswith(f"Rolled back: endpoint ep is on {original} again.")
+    assert "larger than the 256 KiB a Step Functions task result may hold" in outcome.cause
+    assert [c.target_variant for c in runtime.invocations()] == ["Canary"]
+    assert deploys.wait_in_service()["EndpointConfigName"] == original
+    deploys.assert_no_leftovers(document)
+
+
 def test_a_first_deploy_is_smoke_tested_before_it_is_declared_deployed(deploys: Deploys) -> None:
     document = deploys.document(
         InstanceType="ml.m5.large",
@@ -124,10 +146,10 @@ MATCHER_CASES = [
 def _definition_verdict(smoke: dict[str, Any], body: str) -> str:
     from canary.statemachine import load_definition
 
-    wait = json.loads(load_definition())["States"]["SmokeTest"]["Assign"]["wait"]
+    wait = json.loads(load_definition())["States"]["SmokeCall"]["Output"]
     expression = re.sub(r"^\{%|%\}$", "", wait.strip())
-    bindings = {"states": {"result": {"Body": body}}, "in": {"SmokeTest": smoke}, "wait": {}}
-    return str(evaluate(expression, bindings)["phase"])
+    bindings = {"states": {"result": {"Body": body}, "input": {"SmokeTestOf": smoke}}}
+    return "smoked" if evaluate(expression, bindings)["ok"] is True else "smoke-failed"
 
 
 @pytest.mark.parametrize(("pattern", "text", "expected"), MATCHER_CASES)
@@ -233,6 +255,6 @@ def test_an_asynchronous_endpoint_is_refused_a_smoke_test_before_any_change(depl
     outcome = deploys.run(document)
     assert (outcome.status, outcome.error) == ("FAILED", "Canary.UnsupportedEndpoint")
     assert outcome.cause is not None
-    assert "takes only asynchronous invocations" in outcome.cause
+    assert "is asynchronous (AsyncInferenceConfig): no SmokeTest can call it" in outcome.cause
     assert runtime.invocations() == []
     assert deploys.models() == {"ep-v1"}, "nothing was created"
