@@ -14,13 +14,14 @@ def install() -> None:
         cloudwatch,
         faults,
         jsonata_eval,
+        payload_limits,
         runtime,
         sagemaker,
         sdk_blobs,
         stepfunctions,
     )
 
-    sfn = (stepfunctions, sdk_blobs, child_executions, jsonata_eval)
+    sfn = (stepfunctions, payload_limits, sdk_blobs, child_executions, jsonata_eval)
     for module in (sagemaker, runtime, *sfn, cloudwatch, faults):
         module.install()
     _install_module_list_once()

@@ -144,3 +144,22 @@ def test_a_child_execution_that_dies_of_a_large_answer_fails_its_parents_task_ca
     cause = json.loads(caught["Cause"])
     assert (cause["Status"], cause["Error"]) == ("FAILED", "States.DataLimitExceeded")
     assert cause["Input"] == {"Child": 1}
+
+
+def test_start_execution_refuses_an_input_over_256_kib_of_utf8(aws: Any) -> None:
+    """ "256 KiB of data as a UTF-8 encoded string"
+    (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html; StartExecution's input is
+    at most 262,144, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html):
+    131,072 'é' (131,074 characters with the quotes) are 262,146 bytes: refused, nothing started."""
+    sfn = aws("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="pass", definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/StatesRole",
+    )["stateMachineArn"]  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        sfn.start_execution(stateMachineArn=arn, input=json.dumps("é" * 131_072, ensure_ascii=False))
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "262144" in caught.value.response["Error"]["Message"]
+    assert sfn.list_executions(stateMachineArn=arn)["executions"] == []
+    fits = json.dumps("x" * 200_000)
+    assert sfn.start_execution(stateMachineArn=arn, input=fits)["executionArn"]
