@@ -121,13 +121,8 @@ class _Nfa:
         if op is sre.SUBPATTERN:
             _group, add_flags, del_flags, items = arg
             _check_flags(add_flags | del_flags)
-            return self.build(
-                items,
-                at,
-                dotall
-                if not (add_flags | del_flags) & sre.SRE_FLAG_DOTALL
-                else bool(add_flags & sre.SRE_FLAG_DOTALL),
-            )
+            inner = (dotall or bool(add_flags & sre.SRE_FLAG_DOTALL)) and not del_flags & sre.SRE_FLAG_DOTALL
+            return self.build(items, at, inner)
         if op is sre.BRANCH:
             end = self.node()
             for alternative in arg[1]:

@@ -183,18 +183,27 @@ def test_the_compiled_automaton_agrees_with_re_search_on_random_expressions() ->
             text = f"({expression(depth + 1)}{expression(depth + 1)})"
         return text + rng.choice(["", "", "*", "+", "?", "{1,2}", "*?"])
 
-    checked = 0
+    checked = through_definition = 0
     for _ in range(200):
         pattern = rng.choice(["", "^"]) + expression() + rng.choice(["", "$", r"\Z"])
         try:
             automaton = compile_pattern(pattern)
         except PatternError:
             continue
-        for _ in range(20):
+        for index in range(20):
             text = "".join(rng.choice("ab1 -.\né") for _ in range(rng.randint(0, 8)))
-            assert run(automaton, text) is (re.search(pattern, text, re.ASCII) is not None), (pattern, text)
+            expected = re.search(pattern, text, re.ASCII) is not None
+            assert run(automaton, text) is expected, (pattern, text)
             checked += 1
+            if index < 2:  # and the definition's own JSONata, on a sample (slower)
+                smoke = {"Body": {}, "Match": automaton}
+                assert _definition_verdict(smoke, text) == ("smoked" if expected else "smoke-failed"), (
+                    pattern,
+                    text,
+                )
+                through_definition += 1
     assert checked > 3000
+    assert through_definition > 300
 
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", "(?=a)", r"\bword", "(?i)ok", "x$y", "a^", "a++", "[a-"])
