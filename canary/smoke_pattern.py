@@ -2,7 +2,7 @@
 
 Step Functions has no ``$eval``: a definition cannot turn a string into a JSONata regex
 (docs/state-machine.md, "Smoke test"). So the action compiles ``smoke-test-expect`` here, with Python's
-own parser (``re._parser``), into a deterministic automaton over character ranges; the automaton
+own parser (``re._parser``), into a minimal deterministic automaton over character ranges; the automaton
 travels in the execution input (``SmokeTest.Match``) and the ``SmokeTest`` state only runs it over the
 first :data:`WINDOW` characters of the answer.
 
@@ -303,11 +303,30 @@ def _determinize(nfa: _Nfa, start: int, accept: int) -> dict[str, Any]:
         i for i, nodes in enumerate(order) if nodes is not hit and accept in _end(nfa, nodes, {"eol", "eos"})
     ]
     newline = [i for i, nodes in enumerate(order) if nodes is not hit and accept in _end(nfa, nodes, {"eol"})]
+    return _minimal(table, classes, states.get(hit, -1), set(ends), set(newline))
+
+
+def _minimal(
+    table: list[list[int]], classes: list[tuple[int, int]], found: int, ends: set[int], newline: set[int]
+) -> dict[str, Any]:
+    """The automaton with equivalent states merged (Moore's refinement), numbered from the start, 0."""
+    kinds = [(i == found, i in ends, i in newline) for i in range(len(table))]
+    block = [sorted(set(kinds)).index(kind) for kind in kinds]
+    while True:
+        keys = [(block[i], tuple(block[t] for t in row)) for i, row in enumerate(table)]
+        numbering = {key: n for n, key in enumerate(dict.fromkeys(keys))}
+        refined = [numbering[key] for key in keys]
+        if len(set(refined)) == len(set(block)):
+            break
+        block = refined
+    ids = {b: n for n, b in enumerate(dict.fromkeys(refined))}  # state 0 (the start) keeps number 0
+    first = {ids[refined[i]]: i for i in reversed(range(len(table)))}
+    rows = [[ids[refined[t]] for t in table[first[n]]] for n in range(len(ids))]
     return {
-        "S": [_row(row, classes, states.get(hit, -1) == i) for i, row in enumerate(table)],
-        "A": states.get(hit, -1),
-        "E": ends,
-        "N": newline,
+        "S": [_row(row, classes, found >= 0 and n == ids[refined[found]]) for n, row in enumerate(rows)],
+        "A": ids[refined[found]] if found >= 0 else -1,
+        "E": sorted({ids[refined[i]] for i in ends}),
+        "N": sorted({ids[refined[i]] for i in newline}),
     }
 
 
