@@ -3,8 +3,8 @@
 Step Functions has no ``$eval``: a definition cannot turn a string into a JSONata regex
 (docs/state-machine.md, "Smoke test"). So the action compiles ``smoke-test-expect`` here, with Python's
 own parser (``re._parser``), into a minimal deterministic automaton over character ranges; the automaton
-travels in the execution input (``SmokeTest.Match``) and the ``SmokeTest`` state only runs it over the
-first :data:`WINDOW` characters of the answer.
+travels in the execution input (``SmokeTest.Match``) and the definition (its ``SmokeCall`` state) only
+runs it over the first :data:`WINDOW` characters of the answer.
 
 The verdict is ``re.search(pattern, body[:1000], re.ASCII) is not None``: a match anywhere, ``^`` and
 ``\\A`` at the start, ``$`` at the end or before a final newline, ``\\Z`` at the end, and ``\\d \\w \\s``
@@ -17,7 +17,9 @@ more than :data:`MAX_AUTOMATON_BYTES` (its JSON in the execution input).
 The automaton (``Match``), as JSON: ``{"S": [state, …], "A": a, "E": [e, …], "N": [n, …]}``; the run
 starts in state 0. Each state is ``{"d": next, "r": [{"f": from, "t": to, "n": next}, …]}``: a
 character ``c`` with ``from <= c <= to`` (one-character strings, compared as JSONata compares
-strings) goes to that range's ``n``, any other to ``d``. ``A`` is the state a match has been found in
+strings) goes to that range's ``n``, any other to ``d``. (JSONata on AWS is JavaScript, which splits and
+compares strings by UTF-16 code unit: a character beyond U+FFFF in the answer is two there, so a class
+meant to match one may not; the emulator's JSONata compares code points.) ``A`` is the state a match has been found in
 (it never leaves it; -1 when there is none); ``E`` the states that match if the text ends there; ``N``
 the states that match if what is left is one final newline (``$``).
 """
