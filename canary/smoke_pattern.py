@@ -19,9 +19,9 @@ starts in state 0. Each state is ``{"d": next, "r": [{"f": from, "t": to, "n": n
 character ``c`` with ``from <= c <= to`` (one-character strings, compared as JSONata compares
 strings) goes to that range's ``n``, any other to ``d``. (JSONata on AWS is JavaScript, which splits and
 compares strings by UTF-16 code unit: a character beyond U+FFFF in the answer is two there, so a class
-meant to match one may not; the emulator's JSONata compares code points.) ``A`` is the state a match has been found in
-(it never leaves it; -1 when there is none); ``E`` the states that match if the text ends there; ``N``
-the states that match if what is left is one final newline (``$``).
+meant to match one may not; the emulator's JSONata compares code points.) ``A`` is the state a match
+has been found in (it never leaves it; -1 when there is none); ``E`` the states that match if the text
+ends there; ``N`` the states that match if what is left is one final newline (``$``).
 """
 
 from __future__ import annotations
