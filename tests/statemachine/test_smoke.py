@@ -161,6 +161,37 @@ def test_the_definition_runs_the_compiled_expression_as_re_search_does(
     assert _definition_verdict(smoke, text) == ("smoked" if expected else "smoke-failed")
 
 
+def _caught_response(cause: str) -> str:
+    """What SmokeTest's Catch makes of a failed child execution's cause (its DescribeExecution)."""
+    from canary.statemachine import load_definition
+
+    wait = json.loads(load_definition())["States"]["SmokeTest"]["Catch"][0]["Assign"]["wait"]
+    expression = re.sub(r"^\{%|%\}$", "", wait.strip())
+    error = {"Error": "States.TaskFailed", "Cause": cause}
+    result = evaluate(expression, {"states": {"errorOutput": error}, "wait": {}})
+    assert result["phase"] == "smoke-failed"
+    return str(result["response"])
+
+
+def test_a_failed_childs_cause_is_read_without_parsing_it_whole() -> None:
+    """Step Functions cuts a cause at 32,768 characters (TaskFailedEventDetails), and the child's
+    DescribeExecution holds its input, the request: the Catch reads the last error and cause with
+    regular expressions, never $parse (which a cut cause would make fail, uncaught)."""
+    described = {
+        "Input": {"SmokeTestOf": {"Body": {"Error": "not this one", "pad": "x" * 40_000}}},
+        "Error": "SageMakerRuntime.ModelErrorException",
+        "Cause": 'Received server error (500) with message "boom"',
+    }
+    full = json.dumps(described)
+    assert _caught_response(full) == (
+        'SageMakerRuntime.ModelErrorException: Received server error (500) with message "boom"'
+    )
+    cut = full[:32_768]
+    assert _caught_response(cut).startswith("States.TaskFailed: {")
+    large = json.dumps({"Input": {}, "Error": "States.DataLimitExceeded", "Cause": "The state/task …"})
+    assert "larger than the 256 KiB" in _caught_response(large)
+
+
 def test_a_hand_written_document_checks_a_plain_substring() -> None:
     assert _definition_verdict({"Body": {}, "Contains": "ok"}, "it is ok") == "smoked"
     assert _definition_verdict({"Body": {}, "Contains": "ok"}, "it is not") == "smoke-failed"
