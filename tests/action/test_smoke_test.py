@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from canary.emulator import EmulatorTimings, runtime
-from tests.action.conftest import ACCOUNT, REGION, Recorder, Runner, base_inputs, make_endpoint
+from tests.action.conftest import ACCOUNT, REGION, Recorder, Runner, base_inputs, make_endpoint, wait_for
 
 BODY = '{"instances": [[1.5, 2]]}'
 SENT = '{"instances":[[1.5,2]]}'
@@ -185,6 +185,9 @@ def test_an_asynchronous_endpoint_refuses_a_smoke_test_before_any_change(
         AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://bucket/out"}},
     )  # fmt: skip
     sagemaker.create_endpoint(EndpointName="churn-model", EndpointConfigName="async-original")
+    wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName="churn-model")["EndpointStatus"] == "InService", 30
+    )
     result = runner.run(base_inputs(smoke_test_payload=BODY))
     assert result.returncode == 2, result.stdout + result.stderr
     [error] = result.log.named("error")
