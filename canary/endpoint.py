@@ -53,6 +53,8 @@ class EndpointState:
     """The endpoint config's ``KmsKeyId`` (config-wide: the canary and final configs carry it)."""
     last_deployment_config: Mapping[str, Any] | None = None
     """DescribeEndpoint's ``LastDeploymentConfig``: the last update's; never passed into ours."""
+    asynchronous: bool = False
+    """The config has ``AsyncInferenceConfig``: the endpoint takes only asynchronous invocations."""
 
     def describe(self) -> str:
         """One line for the log."""
@@ -109,6 +111,7 @@ def describe_endpoint(sagemaker: SageMakerClient, name: str) -> EndpointState:
         shadow_variants=tuple(v["VariantName"] for v in endpoint.get("ShadowProductionVariants") or []),
         kms_key_id=kms_key_id,
         last_deployment_config=endpoint.get("LastDeploymentConfig"),
+        asynchronous=bool(endpoint.get("AsyncInferenceConfig")),
     )
 
 
@@ -151,6 +154,13 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             f"endpoint-name: endpoint {name} has shadow variants ({', '.join(state.shadow_variants)}), which "
             "a canary config could not keep: end the shadow test (update the endpoint to a config without "
             "ShadowProductionVariants), then re-run"
+        )
+    if state.asynchronous and settings.smoke_test_payload is not None:
+        raise ConfigurationError(
+            f"smoke-test-payload: endpoint {name} is asynchronous (AsyncInferenceConfig), and such an "
+            'endpoint "can only receive asynchronous invocations" (https://docs.aws.amazon.com/sagemaker/latest/dg/'
+            "async-inference.html): a smoke test cannot call its canary variant alone. Remove "
+            "smoke-test-payload (and smoke-test-expect) to deploy it"
         )
     variant = state.variants[0]
     if settings.instance_type is None and variant.instance_type is None:

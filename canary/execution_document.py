@@ -19,13 +19,13 @@ from canary.execution_input import (
     ErrorAlarmSettings,
     ExecutionInput,
     NotifySettings,
-    SmokeTestSettings,
     VariantSettings,
 )
 from canary.instance_storage import has_local_storage
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
+from canary.smoke_test import SmokeTestSettings
 
 
 def artifact_of(settings: Settings) -> Artifact:

@@ -11,7 +11,6 @@ truncate strings, and SageMaker names are limited to 63 characters, so the calle
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from canary.alarm_limits import MAX_USER_ALARMS
 from canary.analysis_input import AnalysisSettings  # the document's Analysis part, in its own module
 from canary.plan_limits import plan_problem
+from canary.smoke_test import SmokeTestSettings
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
@@ -175,60 +175,6 @@ class EndpointSettings(_Doc):
     EndpointConfig: ConfigSettings = Field(default_factory=ConfigSettings)
 
 
-_EXPECT_UNSUPPORTED = re.compile(r"[()|{}]")
-
-
-def expect_problem(pattern: str) -> str | None:
-    """Why the state machine could not match this smoke-test regular expression, or None.
-
-    The state machine matches it itself, in JSONata (Step Functions has no ``$eval`` to build a regex
-    from a string): literal characters, ``.``, ``\\d \\w \\s`` (and ``\\D \\W \\S``), other
-    ``\\``-escaped characters, classes ``[a-z0-9_]`` / ``[^…]``, the quantifiers ``? * +``, and ``^``
-    / ``$`` at the ends; it searches the first 1,000 characters of the body (docs/state-machine.md).
-    """
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        return f"{pattern!r} is not a regular expression ({error})"
-    core = pattern[1:] if pattern.startswith("^") else pattern
-    if core.endswith("$") and not core.endswith("\\$"):
-        core = core[:-1]
-    outside = re.sub(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]", "x", core)  # escapes and classes: one atom
-    if _EXPECT_UNSUPPORTED.search(outside) or "^" in outside or "$" in outside:
-        return (
-            f"{pattern!r} uses groups, alternation, counted repetition or inner anchors, which the state "
-            "machine cannot match: use characters, '.', \\d \\w \\s, [classes], ? * + and ^ $ at the ends"
-        )
-    if re.search(r"(^|[^\\])[?*+][?*+]", outside) or outside[:1] in {"?", "*", "+"}:
-        return (
-            f"{pattern!r} has a quantifier with nothing to repeat (or a lazy/possessive one): "
-            "use ? * + once, after a character"
-        )
-    return None
-
-
-class SmokeTestSettings(_Doc):
-    """One request the new variant alone must answer before it takes traffic (InvokeEndpoint with
-    ``TargetVariant``). A first deploy runs it before it is declared deployed."""
-
-    Body: str = Field(min_length=1, max_length=131072, description="The request body.")
-    ContentType: str = Field(default="application/json", min_length=1, max_length=1024)
-    Accept: str = Field(default="application/json", min_length=1, max_length=1024)
-    Expect: str = Field(
-        default="",
-        max_length=1024,
-        description="Regular expression the first 1,000 characters of the response body must contain a "
-        "match of (characters, '.', \\d \\w \\s, [classes], ? * +, ^ and $); empty: any 2xx answer.",
-    )
-
-    @model_validator(mode="after")
-    def _expect_is_matchable(self) -> SmokeTestSettings:
-        problem = expect_problem(self.Expect)
-        if problem:
-            raise ValueError(f"SmokeTest.Expect: {problem}")
-        return self
-
-
 class ApprovalSettings(_Doc):
     """Approval gates: after a bake the execution waits on a task token for ``approve``/``abort``
     (docs/state-machine.md, "Approval gates"). Absent: no gate."""
@@ -258,6 +204,10 @@ class NotifySettings(_Doc):
 
 OPTIONAL_WITH_DEFAULT = frozenset({"MetricsDelaySeconds"})
 """Fields the definition defaults itself: a hand-written document may leave them out."""
+
+MAX_INPUT_BYTES = 262_144
+"""Step Functions' execution input quota: 256 KiB of UTF-8
+(https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html)."""
 
 
 class ExecutionInput(_Doc):
@@ -338,6 +288,16 @@ class ExecutionInput(_Doc):
         )
         if problem:
             raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _fits_step_functions(self) -> ExecutionInput:
+        size = len(self.to_json().encode("utf-8"))
+        if size > MAX_INPUT_BYTES:
+            raise ValueError(
+                f"the execution input takes {size:,} bytes, more than Step Functions' {MAX_INPUT_BYTES:,} "
+                "(256 KiB): send a smaller SmokeTest.Body"
+            )
         return self
 
     def to_json(self) -> str:

@@ -162,8 +162,8 @@ def parse_names(value: object) -> list[str]:
     return names
 
 
-MAX_SMOKE_BODY = 131_072
-"""Characters of a smoke-test body the execution input takes (``SmokeTest.Body``)."""
+MAX_PAYLOAD_FILE_BYTES = 4 * 131_072
+"""Largest ``@path`` file read (its JSON must then fit ``canary.smoke_test.MAX_BODY_BYTES``)."""
 MEDIA_TYPE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,1023}$")
 """A ``Content-Type``/``Accept`` header value: printable ASCII, at most 1,024 characters."""
 
@@ -190,8 +190,10 @@ def parse_payload(value: object, workspace: Path) -> str | None:
             )
         if not path.is_file():
             raise ValueError(f"{name!r} is not a file in the workspace {root}: check the path (and checkout)")
-        if path.stat().st_size > MAX_SMOKE_BODY * 4:
-            raise ValueError(f"{name!r} is larger than {MAX_SMOKE_BODY:,} characters: send a smaller request")
+        if path.stat().st_size > MAX_PAYLOAD_FILE_BYTES:
+            raise ValueError(
+                f"{name!r} is larger than {MAX_PAYLOAD_FILE_BYTES:,} bytes: send a smaller request"
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -200,11 +202,6 @@ def parse_payload(value: object, workspace: Path) -> str | None:
             ) from None
         if not text.strip():
             raise ValueError(f"{name!r} is empty: give the request body the new model must answer")
-    if len(text) > MAX_SMOKE_BODY:
-        raise ValueError(
-            f"the body has {len(text):,} characters, more than the {MAX_SMOKE_BODY:,} the execution "
-            "input takes: send a smaller request"
-        )
     return text
 
 

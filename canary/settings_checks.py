@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from canary.execution_input import expect_problem
 from canary.input_fields import InputModel, empty_is_default, input_alias
 from canary.parsers import parse_decimal, parse_int, parse_media_type, parse_payload, text_of
+from canary.smoke_pattern import PatternError, compile_pattern
+from canary.smoke_test import content_type_problem, json_body
 
 
 class CheckInputs(InputModel):
     """Smoke test, gates, notifications and canary vs baseline (action.yml)."""
 
     # -- before traffic, and at the gate (docs/state-machine.md, "Smoke test") ------------------
-    smoke_test_payload: str | None = Field(default=None, alias=input_alias("smoke-test-payload"))
+    smoke_test_payload: dict[str, Any] | list[Any] | None = Field(
+        default=None, alias=input_alias("smoke-test-payload")
+    )
     smoke_test_content_type: str = Field(
         default="application/json", alias=input_alias("smoke-test-content-type")
     )
@@ -50,16 +53,21 @@ class CheckInputs(InputModel):
 
     @field_validator("smoke_test_payload", mode="before")
     @classmethod
-    def _smoke_test_payload(cls, value: object) -> str | None:
-        return parse_payload(value, Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()))
+    def _smoke_test_payload(cls, value: object) -> dict[str, Any] | list[Any] | None:
+        if isinstance(value, dict | list):
+            return value
+        text = parse_payload(value, Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()))
+        return None if text is None else json_body(text)
 
     @field_validator("smoke_test_expect", mode="before")
     @classmethod
     def _smoke_test_expect(cls, value: object) -> str:
         text = text_of(value)
-        problem = expect_problem(text) if text else None
-        if problem:
-            raise ValueError(problem)
+        if text:
+            try:
+                compile_pattern(text)
+            except PatternError as error:
+                raise ValueError(f"{text!r} {error}") from None
         return text
 
     _media_types = field_validator("smoke_test_content_type", "smoke_test_accept", mode="before")(
@@ -97,4 +105,9 @@ class CheckInputs(InputModel):
                 "smoke-test-expect: is set but smoke-test-payload is empty: give the request body the "
                 "new model must answer (or leave smoke-test-expect empty)"
             )
+        problem = (
+            None if self.smoke_test_payload is None else content_type_problem(self.smoke_test_content_type)
+        )
+        if problem:
+            raise ValueError(f"smoke-test-content-type: {problem}")
         return self

@@ -182,6 +182,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "describeEndpoint"): describe_endpoint,
     ("sagemakerruntime", "invokeEndpoint"): _quiet,  # the SmokeTest state's verdict is the line
     ("events", "putEvents"): lambda _, result: ("ok", gate_answered(result)),
+    ("states", "startExecution"): _quiet,  # SmokeTest's child execution: likewise
     ("sns", "publish"): _simple("notified {TopicArn}: {Subject}"),
     ("sagemaker", "describeEndpointConfig"): _quiet,
     ("sagemaker", "describeModel"): _quiet,
@@ -211,6 +212,10 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
 EXPECTED_FAILURES: Mapping[tuple[str, str], tuple[str, str]] = {
     # (service, API call) → (text in the error or cause, the info line it stands for): answers the
     # state machine expects and handles, not problems
+    ("states", "startExecution"): (  # SmokeTest's child; its cause holds the request: the verdict follows
+        "States.TaskFailed",
+        "the smoke test's child execution failed",
+    ),
     ("sagemaker", "describeEndpoint"): (
         "Could not find endpoint",
         "endpoint {EndpointName} does not exist yet",

@@ -62,6 +62,8 @@ KMS_GRANT = "GrantSageMakerTheConfigsKmsKeyThroughSageMakerOnly"
 (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html), via SageMaker in the
 stack's region only."""
 
+STEP_FUNCTIONS_EVENTS_RULE = "arn:aws:events:*:*:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+"""The EventBridge rule Step Functions creates to follow a child execution (stepfunctions-iam.html)."""
 _ARN = re.compile(r"^arn:aws:(?P<service>[a-z-]+):\*:\*:(?P<kind>[A-Za-z-]+)(?P<sep>[/:])(?P<name>.+)$")
 
 
@@ -79,6 +81,9 @@ def _bind(resource: str, sid: str) -> Any:
         resource == "arn:aws:events:*:*:event-bus/default"
     ):  # the approval gate's event (docs/state-machine.md)
         return _sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")
+    if resource == STEP_FUNCTIONS_EVENTS_RULE:  # startExecution.sync: the rule Step Functions manages
+        rule = resource.rsplit(":", maxsplit=1)[-1]
+        return _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:{rule}")
     match = _ARN.match(resource)
     if match is None:
         raise ValueError(f"{sid}: no binding rule for resource {resource}")

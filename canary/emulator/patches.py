@@ -11,24 +11,27 @@ def install() -> None:
     """Apply every extension module's patches to moto (called once per process)."""
     from canary.emulator import (
         autoscaling,
+        child_executions,
         cloudwatch,
         faults,
         jsonata_eval,
         local_storage,
+        payload_limits,
         runtime,
         sagemaker,
+        sdk_blobs,
         servicequotas,
         sns,
         stepfunctions,
     )
 
+    sfn = (stepfunctions, payload_limits, sdk_blobs, child_executions, jsonata_eval)
     for module in (
         sagemaker,
         local_storage,
         autoscaling,
         runtime,
-        stepfunctions,
-        jsonata_eval,
+        *sfn,
         cloudwatch,
         sns,
         servicequotas,

@@ -11,8 +11,15 @@ image tag, so tests choose the behaviour by the image they deploy:
 - ``…:smoke-500``: the container answers HTTP 500: ``ModelError`` with ``OriginalStatusCode`` 500 and
   the container's body in ``OriginalMessage``;
 - ``…:smoke-wrong``: HTTP 200 with a body no smoke test expects (``{"error": "wrong model"}``);
+- ``…:smoke-large``: HTTP 200 with a 1 MiB JSON body (embeddings, an image: InvokeEndpoint answers up
+  to 6 MB), larger than the 256 KiB a Step Functions task result may be;
 - any other image: HTTP 200 echoing the request, deterministically:
   ``{"variant": V, "model": M, "image": I, "input": <the request body as text>}``.
+
+An endpoint whose config has ``AsyncInferenceConfig`` "can only receive asynchronous invocations"
+([async inference](https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference.html)): a
+synchronous InvokeEndpoint is refused with ``ValidationError`` (HTTP 400), SageMaker Runtime's error for
+a request it will not serve; the wording is the emulator's.
 
 Every invocation is recorded (``invocations()``) so tests can assert which variant was reached.
 """
@@ -29,6 +36,15 @@ SERVER_ERROR_TAG = "smoke-500"
 WRONG_BODY_TAG = "smoke-wrong"
 """Image tag whose container answers HTTP 200 with a body no smoke test expects."""
 WRONG_BODY = '{"error": "wrong model"}'
+LARGE_BODY_TAG = "smoke-large"
+"""Image tag whose container answers every invocation with :data:`LARGE_BODY_BYTES` of JSON."""
+LARGE_BODY_BYTES = 1024 * 1024
+
+
+def large_body() -> str:
+    """A JSON document of exactly :data:`LARGE_BODY_BYTES` bytes, as an embeddings model might answer."""
+    head, tail = '{"embedding": "', '"}'
+    return head + "0" * (LARGE_BODY_BYTES - len(head) - len(tail)) + tail
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,14 @@ def _invoke_endpoint_response(self: Any) -> Any:
         raise _error("ValidationError", what, 400)
     serving = guardrails_run.serving_config(endpoint, variant["VariantName"])  # during a guarded deployment
     config = backend.endpoint_configs.get(serving or endpoint.endpoint_config_name)
+    if getattr(config, "async_inference_config", None):
+        _record(Invocation(variant=None, status=400, **record))
+        raise _error(
+            "ValidationError",
+            f"Endpoint {name} is configured for asynchronous inference (AsyncInferenceConfig) and can only "
+            "receive asynchronous invocations: call InvokeEndpointAsync.",
+            400,
+        )
     specs = list(getattr(config, "production_variants", None) or [])
     model = next(
         (v.get("ModelName", "") for v in specs if v.get("VariantName") == variant["VariantName"]), ""
@@ -147,11 +171,12 @@ def _invoke_endpoint_response(self: Any) -> Any:
             OriginalStatusCode=500,
             OriginalMessage='{"error": "internal"}',
         )
-    body = (
-        WRONG_BODY
-        if tag == WRONG_BODY_TAG
-        else json.dumps({"variant": variant["VariantName"], "model": model, "image": image, "input": text})
-    )
+    if tag == WRONG_BODY_TAG:
+        body = WRONG_BODY
+    elif tag == LARGE_BODY_TAG:
+        body = large_body()
+    else:
+        body = json.dumps({"variant": variant["VariantName"], "model": model, "image": image, "input": text})
     _record(Invocation(variant=variant["VariantName"], status=200, **record))
     response_headers = {
         "Content-Type": "application/json",

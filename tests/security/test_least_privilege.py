@@ -52,6 +52,20 @@ IAM_PREFIX = {
     "sns": "sns",  # notify-topic-arn: sns:Publish on the topic (docs/notifications.md)
 }
 """aws-sdk service name in a Task Resource → IAM service prefix."""
+OPTIMIZED = {
+    "arn:aws:states:::states:startExecution.sync:2": {
+        "states:StartExecution",
+        "states:DescribeExecution",
+        "states:StopExecution",
+        "events:PutTargets",
+        "events:PutRule",
+        "events:DescribeRule",
+    },
+    "arn:aws:states:::events:putEvents.waitForTaskToken": {"events:PutEvents"},
+}
+"""Optimized integrations → the IAM actions AWS lists for them: a child execution run to its end
+(https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html, "Synchronous"), and the
+approval gate's callback event (connect-eventbridge.html)."""
 REQUIRED_FOR = {
     "iam:PassRole": "sagemaker:CreateModel",
     # CreateModel and CreateEndpointConfig with Tags need AddTags on what they create.
@@ -126,16 +140,12 @@ def _tasks(states: dict[str, Any]) -> list[str]:
     return resources
 
 
-OPTIMISED = {"arn:aws:states:::events:putEvents.waitForTaskToken": "events:PutEvents"}
-"""Optimised integrations of the definition → their IAM action (the approval gate's callback)."""
-
-
 def definition_actions() -> set[str]:
-    """IAM actions of every aws-sdk (or optimised) Task of the bundled definition."""
+    """IAM actions of every Task of the bundled definition (aws-sdk, and the optimized ones above)."""
     actions = set()
     for resource in _tasks(_load(DEFINITION)["States"]):
-        if resource in OPTIMISED:
-            actions.add(OPTIMISED[resource])
+        if resource in OPTIMIZED:
+            actions |= OPTIMIZED[resource]
             continue
         match = re.fullmatch(
             r"arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)(?:\.waitForTaskToken)?", resource

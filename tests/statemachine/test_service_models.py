@@ -40,7 +40,11 @@ BOTOCORE_NAMES = {
 OPTIMISED = {
     "arn:aws:states:::sns:publish": ("sns", "Publish"),
     "arn:aws:states:::events:putEvents": ("events", "PutEvents"),
+    "arn:aws:states:::states:startExecution": ("stepfunctions", "StartExecution"),
 }
+#: Members an optimised integration takes as a JSON value and serializes itself: StartExecution's
+#: ``Input`` (https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
+JSON_MEMBERS = {"arn:aws:states:::states:startExecution": {"Input"}}
 #: Service integration patterns: https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
 PATTERNS = (".waitForTaskToken", ".sync:2", ".sync")
 SCALARS: dict[str, tuple[type, ...]] = {
@@ -173,6 +177,9 @@ def violations(definition: dict[str, Any]) -> list[str]:
         field = "Arguments" if jsonata else "Parameters"
         call = f"{name} ({model.service_model.service_name}.{model.name})"
         arguments = state.get(field, {})
+        as_json = next((m for r, m in JSON_MEMBERS.items() if state["Resource"].startswith(r)), set())
+        if isinstance(arguments, dict) and as_json:
+            arguments = {k: "{}" if k in as_json and isinstance(v, dict) else v for k, v in arguments.items()}
         if model.input_shape is None:
             found.extend(f"{call}: {field}.{key} given, {model.name} takes no input" for key in arguments)
         else:
