@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from canary.aws import console_url
+from canary.fleet import canary_sizes, promoted_count
 from canary.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,15 +63,18 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
     if first:
         lines.append(
             f"first deploy: would create endpoint config {names.FinalConfig} "
-            f"({document.InstanceType} x{document.InstanceCount}) and endpoint {document.EndpointName}"
+            f"({document.InstanceType} x{promoted_count(None, document.InstanceCount)}) and endpoint "
+            f"{document.EndpointName}"
         )
     else:
         variant = endpoint.variants[0] if endpoint and endpoint.variants else None
         instance_type = document.InstanceType or (variant.instance_type if variant else None) or "?"
         old = variant.name if variant else "current"
+        fleet = variant.instance_count if variant else None
+        sizes = canary_sizes(fleet, document.CanaryWeights, document.CanaryInstanceCount)
         lines.append(
             f"canary: endpoint config {names.CanaryConfig} = {old} + {names.CanaryVariant} "
-            f"({instance_type} x{document.CanaryInstanceCount})"
+            f"({instance_type} x{'/'.join(map(str, sizes))} per step)"
         )
         alarms = list(document.AlarmNames)
         if document.ErrorAlarms.Enabled:
@@ -84,7 +88,8 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         original = endpoint.config_name if endpoint else "?"
         lines.append(
             f"promote: endpoint config {names.FinalConfig} with only the new model "
-            f"({instance_type} x{document.InstanceCount}); any alarm → roll back to {original}"
+            f"({instance_type} x{promoted_count(fleet, document.InstanceCount)}); any alarm → roll back to "
+            f"{original}"
         )
         lines.append(f"total bake: {_minutes(bake * len(document.CanaryWeights))} plus endpoint updates")
     if document.AutoScaling.Enabled:

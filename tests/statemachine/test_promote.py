@@ -12,16 +12,16 @@ from tests.statemachine.conftest import DIMENSION, Deploys, Outcome
 
 pytestmark = pytest.mark.execution
 
-FIXED_TRANSITIONS = 23
-"""States a canary deploy enters outside its loops: input check, start hold, seven reads, two checks,
+FIXED_TRANSITIONS = 24
+"""States a canary deploy enters outside its loops: input check, start hold, eight reads, two checks,
 the model and canary config, the canary update, two alarms, the final config, the promotion, two
 deletes and the cleanup's end (AfterCleanup), Deployed. Without a topic nothing is published, and no
 Notify state is entered on the way to Deployed."""
 
-STANDARD_DEPLOY_BUDGET = 166
+STANDARD_DEPLOY_BUDGET = 167
 """Transitions of a standard deploy: one 20 % step, a 20-minute bake checked every 60 s, two endpoint
-updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 23 fixed + 21 checks x 3 (alarms,
-metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 166.
+updates of ~8 minutes each polled at 10, 20, 40, then 60 s. 24 fixed + 21 checks x 3 (alarms,
+metrics, verdict) + 20 waits between them + 2 updates x 10 polls x 3 (wait, describe, choice) = 167.
 At $0.025 per 1,000 transitions that is $0.004 a deploy."""
 
 
@@ -34,8 +34,9 @@ def _weights(deploys: Deploys) -> dict[str, tuple[float, int]]:
 
 
 def _assert_promoted(
-    deploys: Deploys, outcome: Outcome, document: Any, instance_type: str = "ml.m5.large"
+    deploys: Deploys, outcome: Outcome, document: Any, instance_type: str = "ml.m5.large", instances: int = 2
 ) -> None:
+    """Promoted to the final config; ``instances``: the fleet before (kept without InstanceCount)."""
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
     endpoint = deploys.wait_in_service()
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == (
@@ -49,7 +50,7 @@ def _assert_promoted(
     assert (variant["ModelName"], variant["InstanceType"], variant["InitialInstanceCount"]) == (
         document.Names.Model,
         instance_type,
-        document.InstanceCount,
+        document.InstanceCount or instances,
     )
     deploys.assert_no_leftovers(document)
 
@@ -95,8 +96,11 @@ def test_canary_config_holds_the_old_variant_at_100_minus_w_and_the_canary_at_w(
 
 
 def test_multi_step_canary_shifts_weights_without_new_instances_then_promotes(deploys: Deploys) -> None:
+    """A fixed canary-instance-count stays a fixed count: every later step only shifts weights."""
     deploys.existing_endpoint(count=2)
-    document = deploys.document(CanaryWeights=[10, 50, 90], BakeSeconds=1, InstanceType="ml.c5.xlarge")
+    document = deploys.document(
+        CanaryWeights=[10, 50, 90], CanaryInstanceCount=1, BakeSeconds=1, InstanceType="ml.c5.xlarge"
+    )
     arn = deploys.start(document)
     deploys.wait_until(arn, "Bake", occurrence=2)
     assert _weights(deploys) == {"Blue": (50.0, 2), "Canary": (50.0, 1)}

@@ -1,0 +1,184 @@
+"""The fleet is kept (issue 17): the promoted variant keeps the current instance count, each step's
+canary runs its share of it, and the variant's scaling (target, policies, scheduled actions) comes back
+whole after promotion and after rollback. Run for real on the emulator with 4- and 10-instance
+endpoints.
+
+Weights split traffic per variant, not per instance
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html); deregistering a
+scalable target deletes its scheduled actions
+(https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from canary.execution_input import AutoScalingSettings
+from tests.conftest import timings
+from tests.statemachine.conftest import DIMENSION, Deploys
+
+pytestmark = pytest.mark.execution
+
+NIGHTLY = {
+    "ScheduledActionName": "nightly-scale-down",
+    "Schedule": "cron(0 22 * * ? *)",
+    "Timezone": "Europe/Paris",
+    "ScalableTargetAction": {"MinCapacity": 1, "MaxCapacity": 2},
+}
+
+
+def _scaled(deploys: Deploys, *, minimum: int = 2, maximum: int = 8) -> dict[str, Any]:
+    """A scalable target (min..max), a target tracking policy and a nightly scheduled action on Blue."""
+    resource = f"endpoint/{deploys.endpoint}/variant/Blue"
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": resource, "ScalableDimension": DIMENSION}
+    deploys.scaling.register_scalable_target(**target, MinCapacity=minimum, MaxCapacity=maximum)
+    deploys.register_autoscaling()  # re-registers 1..4 with the team's policy: set min..max again
+    deploys.scaling.register_scalable_target(**target, MinCapacity=minimum, MaxCapacity=maximum)
+    deploys.scaling.put_scheduled_action(**target, **NIGHTLY)
+    return _scaling(deploys)
+
+
+def _scaling(deploys: Deploys) -> dict[str, Any]:
+    found = deploys.scaling.describe_scheduled_actions(
+        ServiceNamespace="sagemaker", ResourceId=f"endpoint/{deploys.endpoint}/variant/Blue"
+    )
+    kept = {"ScheduledActionName", "Schedule", "Timezone", "ScalableTargetAction"}
+    schedules = [{k: v for k, v in a.items() if k in kept} for a in found["ScheduledActions"]]
+    return {**deploys.autoscaling(), "schedules": schedules}
+
+
+def _promoted_count(deploys: Deploys, document: Any) -> int:
+    config = deploys.sm.describe_endpoint_config(EndpointConfigName=document.Names.FinalConfig)
+    return int(config["ProductionVariants"][0]["InitialInstanceCount"])
+
+
+@pytest.mark.parametrize("instances", [4, 10])
+def test_the_promoted_variant_keeps_the_current_instance_count(deploys: Deploys, instances: int) -> None:
+    """No InstanceCount: the promoted config starts where the fleet is (its CurrentInstanceCount);
+    the current variant keeps it during the canary."""
+    deploys.existing_endpoint(count=instances)
+    document = deploys.document()
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    live = deploys.sm.describe_endpoint(EndpointName=deploys.endpoint)["ProductionVariants"]
+    assert {v["VariantName"]: v["CurrentInstanceCount"] for v in live}["Blue"] == instances
+    outcome = deploys.finish(arn)
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert _promoted_count(deploys, document) == instances
+    assert outcome.output is not None
+    assert outcome.output["InstanceCount"] == instances
+    [variant] = deploys.wait_in_service()["ProductionVariants"]
+    assert variant["CurrentInstanceCount"] == instances
+
+
+def test_instance_count_stays_an_explicit_override(deploys: Deploys) -> None:
+    deploys.existing_endpoint(count=4)
+    document = deploys.document(InstanceCount=6)
+    assert deploys.run(document).status == "SUCCEEDED"
+    assert _promoted_count(deploys, document) == 6
+
+
+def test_autoscaling_and_its_schedule_come_back_exactly_after_promotion(deploys: Deploys) -> None:
+    """Target (min 2, max 8: the current count is where the new fleet starts, not a new floor),
+    policy and scheduled action, exactly as captured."""
+    deploys.existing_endpoint(count=4)
+    before = _scaled(deploys)
+    document = deploys.document()
+    outcome = deploys.run(document)
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert _promoted_count(deploys, document) == 4
+    assert _scaling(deploys) == before
+    assert before["targets"][0]["MinCapacity"] == 2
+    assert before["schedules"] == [NIGHTLY]
+    assert outcome.calls("putScheduledAction") == 1
+
+
+def test_configured_autoscaling_keeps_the_schedule_too(deploys: Deploys) -> None:
+    deploys.existing_endpoint(count=4)
+    _scaled(deploys)
+    document = deploys.document(
+        AutoScaling=AutoScalingSettings(Enabled=True, MinCapacity=3, MaxCapacity=9, TargetValue=300.0)
+    )
+    assert deploys.run(document).status == "SUCCEEDED"
+    after = _scaling(deploys)
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in after["targets"]] == [(3, 9)]
+    assert after["schedules"] == [NIGHTLY]
+
+
+def test_a_ten_instance_fleet_runs_a_canary_of_2_then_5(deploys: Deploys, emulator: Any) -> None:
+    """canary-weights 20,50 on 10 instances: ceil(10 x 20 / 100) = 2, then 5. The canary grows with
+    UpdateEndpointWeightsAndCapacities (DesiredInstanceCount; weights unchanged, the current variant's
+    count stated), observable as Updating, and only then takes 50 %."""
+    deploys.existing_endpoint(count=10)
+    document = deploys.document(CanaryWeights=[20, 50], BakeSeconds=1)
+    emulator.set_timings(timings(create_seconds=0.2, update_seconds=1.5))
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckAlarms")
+    live = {
+        v["VariantName"]: v for v in deploys.sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
+    }
+    assert (live["Canary"]["CurrentInstanceCount"], live["Blue"]["CurrentInstanceCount"]) == (2, 10)
+    outcome = deploys.finish(arn)
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    requests = [
+        e["taskScheduledEventDetails"]["parameters"]
+        for e in outcome.events
+        if e["type"] == "TaskScheduled"
+        and e["taskScheduledEventDetails"]["resource"] == "updateEndpointWeightsAndCapacities"
+    ]
+    [scale, shift] = [json.loads(r)["DesiredWeightsAndCapacities"] for r in requests]
+    assert scale == [
+        {"VariantName": "Blue", "DesiredWeight": 80, "DesiredInstanceCount": 10},
+        {"VariantName": "Canary", "DesiredWeight": 20, "DesiredInstanceCount": 5},
+    ]
+    assert shift == [
+        {"VariantName": "Blue", "DesiredWeight": 50},
+        {"VariantName": "Canary", "DesiredWeight": 50},
+    ]
+    entered = outcome.entered()
+    scaling = entered.index("ShiftTraffic", entered.index("BakeVerdict"))
+    assert entered[scaling:].index("CheckScaleAlarms") > 0, "the scale-out was Updating, alarms watched"
+    assert _promoted_count(deploys, document) == 10
+
+
+def test_a_rollback_puts_the_schedule_back(deploys: Deploys) -> None:
+    deploys.existing_endpoint(count=4)
+    before = _scaled(deploys)
+    team = deploys.user_alarm()
+    document = deploys.document(AlarmNames=[team], BakeSeconds=30)
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "Bake")
+    deploys.cw.set_alarm_state(AlarmName=team, StateValue="ALARM", StateReason="p99 over 1 s")
+    outcome = deploys.finish(arn)
+    assert outcome.error == "Canary.RolledBack", outcome.cause
+    assert _scaling(deploys) == before
+
+
+def test_a_rollback_during_a_scale_out_cuts_the_canary_once_the_endpoint_accepts(
+    deploys: Deploys, emulator: Any
+) -> None:
+    """An alarm while the canary scales out (the endpoint Updating for minutes on AWS: SageMaker refuses
+    another update meanwhile, "Cannot update in-progress endpoint",
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html)
+    starts the rollback at the next check of that wait; its traffic cut is sent as soon as the endpoint
+    is InService again, before the update back to the original config."""
+    deploys.existing_endpoint(count=10)
+    team = deploys.user_alarm()
+    document = deploys.document(AlarmNames=[team], CanaryWeights=[20, 50], BakeSeconds=1)
+    emulator.set_timings(timings(create_seconds=0.2, update_seconds=4.0))
+    arn = deploys.start(document)
+    deploys.wait_until(arn, "CheckScaleAlarms", timeout=30)
+    assert deploys.sm.describe_endpoint(EndpointName="ep")["EndpointStatus"] == "Updating"
+    deploys.cw.set_alarm_state(AlarmName=team, StateValue="ALARM", StateReason="p99 over 1 s")
+    outcome = deploys.finish(arn, timeout=60)
+    assert outcome.error == "Canary.RolledBack", outcome.cause
+    assert outcome.cause is not None
+    assert "while the canary scaled out to 5 instances" in outcome.cause
+    entered = outcome.entered()
+    assert entered.index("Rollback") < entered.index("StopCanaryTraffic") < entered.index("RollbackUpdate")
+    assert "ShiftTraffic" not in entered[entered.index("Rollback") :]
+    assert outcome.calls("updateEndpointWeightsAndCapacities") == 2, "the scale-out, then the cut"
+    assert deploys.wait_in_service(timeout=20)["EndpointConfigName"] == "ep-orig"
