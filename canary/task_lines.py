@@ -12,6 +12,7 @@ from typing import Any
 
 from canary.comparison import check_line, numbers_of
 from canary.gate_lines import gate_answered
+from canary.schedule_lines import captured, put_back
 from canary.summary import Level
 
 
@@ -183,6 +184,8 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ),
     ("applicationautoscaling", "deregisterScalableTarget"): _simple("auto scaling suspended on {ResourceId}"),
     ("applicationautoscaling", "putScalingPolicy"): _simple("scaling policy {PolicyName} on {ResourceId}"),
+    ("applicationautoscaling", "describeScheduledActions"): captured,
+    ("applicationautoscaling", "putScheduledAction"): put_back,
 }
 """Human line of a successful task, by service and API call (``aws-sdk:SERVICE:call``)."""
 

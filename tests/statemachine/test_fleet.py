@@ -12,11 +12,13 @@ scalable target deletes its scheduled actions
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from canary.execution_input import AutoScalingSettings
+from canary.task_lines import TASK_LINES
 from tests.conftest import timings
 from tests.statemachine.conftest import DIMENSION, Deploys
 
@@ -182,3 +184,36 @@ def test_a_rollback_during_a_scale_out_cuts_the_canary_once_the_endpoint_accepts
     assert "ShiftTraffic" not in entered[entered.index("Rollback") :]
     assert outcome.calls("updateEndpointWeightsAndCapacities") == 2, "the scale-out, then the cut"
     assert deploys.wait_in_service(timeout=20)["EndpointConfigName"] == "ep-orig"
+
+
+def test_a_one_time_action_whose_time_passed_is_put_back_and_named_in_the_log(deploys: Deploys) -> None:
+    """A one-time ``at(...)`` action due during the deploy: put back exactly (AWS takes it; it will
+    not run again), and the follower's line for that PutScheduledAction warns, naming it."""
+    deploys.existing_endpoint(count=4)
+    _scaled(deploys)
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    once = {"ScheduledActionName": "launch-peak", "Schedule": f"at({soon})"}
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/ep/variant/Blue"}
+    deploys.scaling.put_scheduled_action(
+        **target, ScalableDimension=DIMENSION, **once, ScalableTargetAction={"MinCapacity": 6}
+    )
+    outcome = deploys.run(deploys.document())
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert {a["ScheduledActionName"]: a["Schedule"] for a in _scaling(deploys)["schedules"]} == {
+        "nightly-scale-down": NIGHTLY["Schedule"],
+        "launch-peak": once["Schedule"],
+    }
+    lines = [
+        TASK_LINES[("applicationautoscaling", "putScheduledAction")](json.loads(e["parameters"]), {})
+        for e in (
+            event["taskScheduledEventDetails"] for event in outcome.events if event["type"] == "TaskScheduled"
+        )
+        if e["resource"] == "putScheduledAction"
+    ]
+    assert (
+        "info",
+        f"scheduled action nightly-scale-down ({NIGHTLY['Schedule']} Europe/Paris) put back on "
+        "endpoint/ep/variant/Blue",
+    ) in lines
+    [warning] = [text for level, text in (line for line in lines if line) if level == "warn"]
+    assert warning.startswith(f"scheduled action launch-peak (at({soon})) put back, but its time passed")
