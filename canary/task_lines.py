@@ -115,6 +115,9 @@ def _shift(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]
     stopped = [str(v.get("VariantName", "?")) for v in variants if float(v.get("DesiredWeight") or 0) == 0]
     if len(serving) == 1 and stopped:  # the rollback's first move: traffic off the canary at once
         return "info", f"traffic: {', '.join(stopped)} to 0 %, all on {serving[0]}"
+    if any(v.get("DesiredInstanceCount") is not None for v in variants):  # the canary grows for its step
+        sizes = _weights(variants, "DesiredWeight", "DesiredInstanceCount")
+        return "info", f"scaling out before the next step, weights unchanged: {sizes}"
     return "info", f"traffic shifting to {_weights(variants, 'DesiredWeight', 'DesiredInstanceCount')}"
 
 

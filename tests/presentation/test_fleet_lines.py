@@ -1,4 +1,5 @@
-"""The log's lines for scheduled scaling put back after a deploy (canary/schedule_lines.py).
+"""The log's lines for the fleet: scheduled scaling put back after a deploy (canary/schedule_lines.py)
+and the canary's scale-out (canary/task_lines.py).
 
 A one-time schedule is ``at(yyyy-mm-ddThh:mm:ss)`` in the action's ``Timezone`` (UTC when none):
 https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html
@@ -41,3 +42,17 @@ def test_the_captured_schedule_is_listed_and_none_is_silent() -> None:
     found = {"ScheduledActions": [{"ScheduledActionName": "nightly", "Schedule": "cron(0 22 * * ? *)"}]}
     assert captured({}, found) == ("info", "scheduled scaling: nightly (cron(0 22 * * ? *))")
     assert captured({}, {"ScheduledActions": []}) is None
+
+
+def test_a_scale_out_is_not_shown_as_a_traffic_shift() -> None:
+    from canary.task_lines import TASK_LINES
+
+    line = TASK_LINES[("sagemaker", "updateEndpointWeightsAndCapacities")]
+    grow = [
+        {"VariantName": "Blue", "DesiredWeight": 80, "DesiredInstanceCount": 10},
+        {"VariantName": "Canary", "DesiredWeight": 20, "DesiredInstanceCount": 5},
+    ]
+    assert line({"DesiredWeightsAndCapacities": grow}, {}) == (
+        "info",
+        "scaling out before the next step, weights unchanged: Blue 80% x10, Canary 20% x5",
+    )
