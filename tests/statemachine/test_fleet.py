@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from canary.execution_input import AutoScalingSettings
+from canary.emulator.traffic import FleetFeed, InstanceLoad
+from canary.execution_input import AnalysisSettings, AutoScalingSettings
 from canary.task_lines import TASK_LINES
 from tests.conftest import timings
 from tests.statemachine.conftest import DIMENSION, Deploys
@@ -217,3 +218,42 @@ def test_a_one_time_action_whose_time_passed_is_put_back_and_named_in_the_log(de
     ) in lines
     [warning] = [text for level, text in (line for line in lines if line) if level == "warn"]
     assert warning.startswith(f"scheduled action launch-peak (at({soon})) put back, but its time passed")
+
+
+@pytest.mark.parametrize(
+    ("canary_instances", "judged"),
+    [(1, "Canary.WorseThanBaseline"), (None, None)],
+    ids=["fixed-1-is-overloaded", "sized-to-its-share"],
+)
+def test_the_same_model_is_judged_by_its_load_per_instance(
+    deploys: Deploys, canary_instances: int | None, judged: str | None
+) -> None:
+    """The same model on both variants, a 10-instance fleet, 50 % to the canary, the relative gate
+    max-latency-increase 25 %. Traffic per instance sets the latency (InstanceLoad: 400 invocations/s,
+    an instance's capacity 200/s): one canary instance carries 10x a baseline instance's load and is
+    rolled back by load alone; a canary of ceil(10 x 50 / 100) = 5 carries what an instance carried
+    before the deploy and is promoted."""
+    deploys.existing_endpoint(count=10)
+    document = deploys.document(
+        CanaryWeights=[50],
+        CanaryInstanceCount=canary_instances,
+        BakeSeconds=3,
+        Analysis=AnalysisSettings(MinSampleInvocations=20, MaxLatencyIncrease=25.0),
+    )
+    load = InstanceLoad(capacity_per_second=200.0)
+    with FleetFeed(deploys.cw, deploys.sm, deploys.endpoint, 400.0, load=load):
+        outcome = deploys.run(document, timeout=60)
+    assert outcome.error == judged, outcome.cause
+    reads = [
+        json.loads(d["assignedVariables"]["metrics"])
+        for d in (e.get("stateExitedEventDetails") or {} for e in outcome.events)
+        if d.get("name") == "ReadMetrics" and "metrics" in (d.get("assignedVariables") or {})
+    ]
+    last = reads[-1]
+    assert min(last["canary"]["invocations"], last["baseline"]["invocations"]) >= 20, "the gate judged"
+    if judged:
+        assert last["latencyIncrease"] > 25
+        assert outcome.cause is not None
+        assert "max-latency-increase 25" in outcome.cause
+    else:
+        assert 0 < last["latencyIncrease"] < 25, "twice a baseline instance's load (the baseline has 50 %)"
