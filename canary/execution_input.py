@@ -310,6 +310,9 @@ rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml
 _EVENTS_PER_POLL = 9
 """Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
 
+_EVENTS_PER_SCALE_CHECK = 7
+"""CheckScaleAlarms task (5) + the Choice again (2), at each poll of a scale-out."""
+
 _EVENTS_PER_CHECK = 14
 """CheckAlarms task (5) + ReadMetrics task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
 
@@ -335,15 +338,17 @@ def plan_bounds(
 ) -> tuple[int, int]:
     """The most history events and seconds a deploy of this plan can take (retries aside).
 
-    Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
-    most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
+    Waits: the canary update, two per later step (the canary's scale-out, whose polls also check the
+    alarms, and the shift), the promotion and the two of a rollback, each at most
+    ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
     every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
     step may add (``Analysis.OnLowTraffic`` extend), each checked like the first.
     """
-    waits = steps + 3
+    waits = 2 * steps + 2
     bakes = steps * (1 + extensions)
     checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
-    events = _FIXED_EVENTS + waits * _polls(polling) * _EVENTS_PER_POLL + bakes * checks * _EVENTS_PER_CHECK
+    waited = _polls(polling) * (waits * _EVENTS_PER_POLL + (steps - 1) * _EVENTS_PER_SCALE_CHECK)
+    events = _FIXED_EVENTS + waited + bakes * checks * _EVENTS_PER_CHECK
     seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * bake_seconds
     return events, seconds
 
