@@ -11,6 +11,11 @@
   (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html).
   moto accepts it.
 
+- DescribeScheduledActions returns pages: "MaxResults ... can be between 1 and 50. The default value
+  is 50", with a ``NextToken`` when more remain
+  (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScheduledActions.html).
+  moto returns every action at once.
+
 moto's Put/Describe/DeleteScheduledAction are otherwise used as they are (docs/emulator.md).
 """
 
@@ -66,4 +71,30 @@ def install() -> None:
         put_scheduled_action(self, **kwargs)
 
     ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
+    _install_scheduled_action_pages()
     ApplicationAutoscalingBackend.put_scheduled_action = put_scheduled_action_of_a_target
+
+
+def _install_scheduled_action_pages() -> None:
+    import json
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    describe = ApplicationAutoScalingResponse.describe_scheduled_actions
+
+    def describe_scheduled_actions(self: Any) -> str:
+        params = json.loads(self.body or "{}")
+        size = int(params.get("MaxResults") or 50)
+        if not 1 <= size <= 50:
+            from moto.applicationautoscaling.exceptions import AWSValidationException
+
+            raise AWSValidationException(f"MaxResults must be between 1 and 50, got {size}")
+        start = int(params.get("NextToken") or 0)
+        found = json.loads(describe(self))
+        actions = found["ScheduledActions"]
+        page: dict[str, Any] = {"ScheduledActions": actions[start : start + size]}
+        if start + size < len(actions):
+            page["NextToken"] = str(start + size)
+        return json.dumps(page)
+
+    ApplicationAutoScalingResponse.describe_scheduled_actions = describe_scheduled_actions

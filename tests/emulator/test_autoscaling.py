@@ -94,3 +94,18 @@ def test_a_scheduled_action_needs_a_registered_target(scaling: Any) -> None:
         _schedule(scaling)
     assert caught.value.response["Error"]["Code"] == "ObjectNotFoundException"
     assert RESOURCE in caught.value.response["Error"]["Message"]
+
+
+def test_scheduled_actions_come_in_pages_of_50(scaling: Any) -> None:
+    """API_DescribeScheduledActions
+    (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScheduledActions.html):
+    MaxResults "can be between 1 and 50. The default value is 50"; NextToken gives the next page."""
+    for index in range(51):
+        _schedule(scaling, name=f"a{index:02d}")
+    first = scaling.describe_scheduled_actions(ServiceNamespace="sagemaker", ResourceId=RESOURCE)
+    assert len(first["ScheduledActions"]) == 50
+    rest = scaling.describe_scheduled_actions(
+        ServiceNamespace="sagemaker", ResourceId=RESOURCE, NextToken=first["NextToken"]
+    )
+    assert [a["ScheduledActionName"] for a in rest["ScheduledActions"]] == ["a50"]
+    assert "NextToken" not in rest

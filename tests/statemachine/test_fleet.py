@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from canary.emulator.traffic import FleetFeed, InstanceLoad
-from canary.execution_input import AnalysisSettings, AutoScalingSettings
+from canary.execution_input import AnalysisSettings, AutoScalingSettings, SmokeTestSettings
 from canary.task_lines import TASK_LINES
 from tests.conftest import timings
 from tests.statemachine.conftest import DIMENSION, Deploys
@@ -257,3 +257,44 @@ def test_the_same_model_is_judged_by_its_load_per_instance(
         assert "max-latency-increase 25" in outcome.cause
     else:
         assert 0 < last["latencyIncrease"] < 25, "twice a baseline instance's load (the baseline has 50 %)"
+
+
+def test_a_schedule_that_could_not_all_be_put_back_is_refused_before_any_change(deploys: Deploys) -> None:
+    """51 scheduled actions: more than one DescribeScheduledActions page (MaxResults at most 50,
+    https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DescribeScheduledActions.html).
+    The deploy is refused, naming the variant and why, before anything is created."""
+    original = deploys.existing_endpoint(count=4)
+    _scaled(deploys)
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/ep/variant/Blue"}
+    for index in range(50):
+        deploys.scaling.put_scheduled_action(
+            **target,
+            ScalableDimension=DIMENSION,
+            ScheduledActionName=f"hour-{index}",
+            Schedule="rate(1 hour)",
+        )
+    before = _scaling(deploys)
+    configs = deploys.configs()
+    outcome = deploys.run(deploys.document())
+    assert outcome.error == "Canary.UnsupportedEndpoint"
+    assert outcome.cause is not None
+    assert "variant Blue has over 50 scheduled actions" in outcome.cause
+    assert "Nothing was changed" in outcome.cause
+    assert (deploys.configs(), _scaling(deploys)) == (configs, before)
+    assert deploys.sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == original
+
+
+def test_the_smoke_test_runs_on_the_first_steps_canary_size(deploys: Deploys) -> None:
+    """The weight-0 step before any user request uses the first step's size: 2 of 10 for 20 %."""
+    deploys.existing_endpoint(count=10)
+    document = deploys.document(CanaryWeights=[20], SmokeTest=SmokeTestSettings(Body='{"x": 1}'))
+    outcome = deploys.run(document)
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    [config, _] = [
+        json.loads(e["taskScheduledEventDetails"]["parameters"])
+        for e in outcome.events
+        if e["type"] == "TaskScheduled"
+        and e["taskScheduledEventDetails"]["resource"] == "createEndpointConfig"
+    ]
+    canary = {v["VariantName"]: v for v in config["ProductionVariants"]}["Canary"]
+    assert (canary["InitialVariantWeight"], canary["InitialInstanceCount"]) == (0, 2)
