@@ -87,6 +87,12 @@ PHASES_AFTER: Mapping[tuple[str, str], str] = {
 }
 """Phase groups started by a state entered right after another (previous state, state entered)."""
 
+PHASES_WHEN: Mapping[tuple[str, str], str] = {
+    ("ShiftTraffic", "grow"): "Scale-out for {weight}%",
+}
+"""Phase groups started by a state entered while a variable is true (state entered, variable): the
+canary grows before its step's shift, still at the previous weight."""
+
 _TERMINAL_LINES: Mapping[str, tuple[Level, str]] = {
     "ExecutionSucceeded": ("ok", "execution succeeded"),
     "ExecutionFailed": ("error", "execution failed"),
@@ -286,7 +292,12 @@ class Renderer:
 
     def _state_entered(self, ev: HistoryEvent) -> None:
         name = str(ev.details.get("name", ""))
-        template = PHASES_AFTER.get((self._exited, name)) or PHASES.get(name)
+        growing = [
+            title
+            for (state, flag), title in PHASES_WHEN.items()
+            if state == name and self.variables.get(flag) is True
+        ]
+        template = PHASES_AFTER.get((self._exited, name)) or next(iter(growing), None) or PHASES.get(name)
         if template is None:
             return
         weight = self._weight()

@@ -19,8 +19,10 @@ import pytest
 
 from canary.emulator.traffic import FleetFeed, InstanceLoad
 from canary.execution_input import AnalysisSettings, AutoScalingSettings, SmokeTestSettings
+from canary.follow import HistoryEvent
 from canary.task_lines import TASK_LINES
 from tests.conftest import timings
+from tests.presentation.snapshots import render
 from tests.statemachine.conftest import DIMENSION, Deploys
 
 pytestmark = pytest.mark.execution
@@ -145,6 +147,11 @@ def test_a_ten_instance_fleet_runs_a_canary_of_2_then_5(deploys: Deploys, emulat
     scaling = entered.index("ShiftTraffic", entered.index("BakeVerdict"))
     assert entered[scaling:].index("CheckScaleAlarms") > 0, "the scale-out was Updating, alarms watched"
     assert _promoted_count(deploys, document) == 10
+    # The job log: the scale-out is its own group at the previous weight, then the step's shift.
+    _, renderer = render([HistoryEvent.from_api(e) for e in outcome.events], github=True, verbose=False)
+    phases = list(dict.fromkeys(entry.phase for entry in renderer.timeline))
+    assert phases.index("Bake 20%") < phases.index("Scale-out for 50%") < phases.index("Canary 50%")
+    assert any("scaling out before the next step" in entry.text for entry in renderer.timeline)
 
 
 def test_a_rollback_puts_the_schedule_back(deploys: Deploys) -> None:
