@@ -30,6 +30,7 @@ from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
 from canary.outcome import Outcome
+from canary.schedule_lines import left_out
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.task_lines import (
     EXPECTED_FAILURES,
@@ -272,6 +273,8 @@ class Renderer:
                 self._verdict(ev, assigned)
             if self._exited == "SmokeTest":
                 self._smoke_test(ev)
+            for level, text in left_out(assigned.get("schedulesPassed")):
+                self._print(ev.timestamp, level, text, milestone=True)
 
     def _smoke_test(self, ev: HistoryEvent) -> None:
         wait = self.variables.get("wait")

@@ -5,7 +5,10 @@ Deregistering a scalable target deletes its scheduled actions
 so the state machine puts each one back exactly (``RestoreScheduledActions``). A one-time action,
 ``at(yyyy-mm-ddThh:mm:ss)`` in its ``Timezone`` (UTC when none;
 https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html), whose
-time passed while the deploy ran is put back too, but will never run: its line warns, naming it.
+time passed while the deploy ran could not run (the target was deregistered): the state machine
+leaves it out when it is surely past (in UTC; with a time zone, 12 hours past, as JSONata knows no
+time zones) and lists it in ``$schedulesPassed``, and each is warned about here, named. One within
+its time zone's uncertainty is put back, and its line warns the same way.
 """
 
 from __future__ import annotations
@@ -60,3 +63,20 @@ def captured(_: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[Level, st
         return None
     names = ", ".join(f"{a.get('ScheduledActionName', '?')} ({a.get('Schedule', '?')})" for a in actions)
     return "info", f"scheduled scaling: {names}"
+
+
+def left_out(actions: object) -> list[tuple[Level, str]]:
+    """One warning per scheduled action the state machine left out (``$schedulesPassed``)."""
+    if not isinstance(actions, list):
+        return []
+    return [
+        (
+            "warn",
+            f"scheduled action {a.get('ScheduledActionName', '?')} ({a.get('Schedule', '?')}"
+            + (f" {a['Timezone']}" if a.get("Timezone") else "")
+            + ") not put back: its time passed during the deploy, while auto scaling was suspended, so it "
+            "did not run; apply its capacity by hand if it is still needed",
+        )
+        for a in actions
+        if isinstance(a, Mapping)
+    ]
