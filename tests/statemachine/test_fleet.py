@@ -303,3 +303,26 @@ def test_the_smoke_test_runs_on_the_first_steps_canary_size(deploys: Deploys) ->
     ]
     canary = {v["VariantName"]: v for v in config["ProductionVariants"]}["Canary"]
     assert (canary["InitialVariantWeight"], canary["InitialInstanceCount"]) == (0, 2)
+
+
+def test_a_bounded_recurring_schedule_comes_back_with_its_start_and_end(deploys: Deploys) -> None:
+    """StartTime and EndTime bound a recurring schedule
+    (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScheduledAction.html):
+    they are put back too, as the same instants."""
+    deploys.existing_endpoint(count=4)
+    _scaled(deploys)
+    start, end = datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 3, 1, 12, 30, tzinfo=UTC)
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/ep/variant/Blue",
+        "ScalableDimension": DIMENSION,
+    }
+    deploys.scaling.put_scheduled_action(
+        **target, ScheduledActionName="winter", Schedule="rate(1 day)", StartTime=start, EndTime=end
+    )
+    outcome = deploys.run(deploys.document())
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    found = deploys.scaling.describe_scheduled_actions(
+        ServiceNamespace="sagemaker", ResourceId="endpoint/ep/variant/Blue", ScheduledActionNames=["winter"]
+    )["ScheduledActions"]
+    assert [(a["StartTime"], a["EndTime"]) for a in found] == [(start, end)]
