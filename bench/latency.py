@@ -168,8 +168,8 @@ def follow_describe(emulator: Emulator, arn: str, reader: Reader, interval: floa
     reader.calls, reader.bytes = meter.snapshot()
 
 
-def create_endpoint(emulator: Emulator, name: str) -> None:
-    """An endpoint InService on model v1 (created directly, instantly)."""
+def create_endpoint(emulator: Emulator, name: str, *, instances: int = 1) -> None:
+    """An endpoint of ``instances`` InService on model v1 (created directly, instantly)."""
     emulator.set_timings(EmulatorTimings())
     sagemaker = client(emulator, "sagemaker")
     sagemaker.create_model(
@@ -184,7 +184,7 @@ def create_endpoint(emulator: Emulator, name: str) -> None:
                 "VariantName": "AllTraffic",
                 "ModelName": f"{name}-v1",
                 "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
+                "InitialInstanceCount": instances,
                 "InitialVariantWeight": 1.0,
             }
         ],

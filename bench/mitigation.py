@@ -22,6 +22,13 @@ by a DescribeEndpoint watch of the bench's own (every :data:`WATCH_SECONDS` real
 - ``alarm_to_zero``: the canary variant's ``CurrentWeight`` is 0, or the variant is gone;
 - ``alarm_to_original``: the endpoint is ``InService`` on the original config;
 
+A third run, ``during the scale-out``: the bundled design on a 10-instance endpoint with
+``canary-weights`` 20,50, so the canary grows from 2 to 5 instances before the second step (an
+UpdateEndpointWeightsAndCapacities that provisions instances: as long as an UpdateEndpoint), with the
+alarm set :data:`ALARM_AFTER_SCALE_SECONDS` after the first alarm check of that scale-out. SageMaker
+refuses any update while the endpoint is ``Updating``, so the traffic cut waits for the scale-out
+to end (:func:`run_scale_out`).
+
 and, from the execution's history: ``alarm_to_rollback`` (the ``Rollback`` state entered: the alarm
 check's delay), ``alarm_to_cut`` (the first SageMaker update of the rollback scheduled: the weights
 for ``bundled``, the config for the other), ``cut_to_zero`` (that schedule → the watch saw 0 %),
@@ -57,6 +64,8 @@ WEIGHTS_SECONDS = 10.0
 """Emulated duration of a weight-only update (UpdateEndpointWeightsAndCapacities)."""
 ALARM_AFTER_SECONDS = 150
 """When the alarm is set, in emulated seconds after the bake's first check (between two checks)."""
+ALARM_AFTER_SCALE_SECONDS = 60
+"""When the alarm is set in the scale-out run, emulated seconds after its first alarm check."""
 WATCH_SECONDS = 0.02
 """Real seconds between two DescribeEndpoint reads of the bench's watch once the alarm is set."""
 CANARY_VARIANT = "Canary"
@@ -125,20 +134,28 @@ def _poll_until(check: Callable[[], bool], timeout: float, interval: float) -> b
 
 
 def watch(
-    emulator: Emulator, arn: str, seen: Watch, *, alarm: str, alarm_after: float, timeout: float
+    emulator: Emulator,
+    arn: str,
+    seen: Watch,
+    *,
+    alarm: str,
+    alarm_after: float,
+    timeout: float,
+    moment: str = "CheckAlarms",
 ) -> None:
-    """Set ``alarm`` ``alarm_after`` real seconds into the bake, then read the endpoint until it is back."""
+    """Set ``alarm`` ``alarm_after`` real seconds after state ``moment`` is first entered (the bake's
+    first check; ``CheckScaleAlarms``: the scale-out's), then read the endpoint until it is back."""
     sfn = client(emulator, "stepfunctions")
     sagemaker = client(emulator, "sagemaker")
     cloudwatch = client(emulator, "cloudwatch")
 
     def bake_began() -> bool:
         events = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=20)["events"]
-        seen.bake_began = _entered(list(reversed(events)), "CheckAlarms")
+        seen.bake_began = _entered(list(reversed(events)), moment)
         return seen.bake_began is not None
 
     if not _poll_until(bake_began, timeout, 0.05) or seen.bake_began is None:
-        raise TimeoutError(f"{seen.endpoint}: the bake never began")
+        raise TimeoutError(f"{seen.endpoint}: {moment} was never entered")
     time.sleep(max(0.0, seen.bake_began + alarm_after - time.time()))
     seen.alarm_at = time.time()
     cloudwatch.set_alarm_state(
@@ -234,7 +251,8 @@ def run(
     alarm_after_seconds: float = ALARM_AFTER_SECONDS,
     scale: float = TIME_SCALE,
 ) -> dict[str, Any]:
-    """Run both designs with an alarm during the bake; the figures of each, in emulated seconds."""
+    """Run both designs with an alarm during the bake, and the bundled one with an alarm during the
+    canary's scale-out (``scale_out``); the figures of each, in emulated seconds."""
     bundled = json.loads(load_definition())
     designs = {
         "bundled": (bundled, "updateEndpointWeightsAndCapacities"),
@@ -282,7 +300,15 @@ def run(
             "error": described["error"],
             **_figures(watches[name], history, scale, designs[name][1]),
         }
+    scale_out = run_scale_out(
+        emulator,
+        update_minutes=update_minutes,
+        weights_seconds=weights_seconds,
+        alarm_after_seconds=min(ALARM_AFTER_SCALE_SECONDS, update_minutes * 60 / 4),
+        scale=scale,
+    )
     return {
+        "scale_out": scale_out,
         "deploy": (
             f"one 20 % step, alarm checks every 60 s, the canary's 5xx alarm set {alarm_after_seconds:g} s "
             f"into the {bake_minutes:g}-min bake"
@@ -292,4 +318,66 @@ def run(
         "time_scale": f"1 s per {1 / scale:g} s (Wait seconds x {scale:.4f}; UpdateEndpoint {update:g} s)",
         "watch_seconds": round(WATCH_SECONDS / scale, 2),
         "designs": results,
+    }
+
+
+def run_scale_out(
+    emulator: Emulator,
+    *,
+    instances: int = 10,
+    bake_minutes: float = 2,
+    update_minutes: float = UPDATE_MINUTES,
+    weights_seconds: float = WEIGHTS_SECONDS,
+    alarm_after_seconds: float = ALARM_AFTER_SCALE_SECONDS,
+    scale: float = TIME_SCALE,
+) -> dict[str, Any]:
+    """The bundled design with the alarm set while the canary scales out for its second step."""
+    sfn = client(emulator, "stepfunctions")
+    endpoint = "bench-mitigation-scale"
+    create_endpoint(emulator, endpoint, instances=instances)
+    machine = create_machine(sfn, json.loads(load_definition()), endpoint)
+    update = update_minutes * 60 * scale
+    emulator.set_timings(
+        EmulatorTimings(create_seconds=update, update_seconds=update, weights_seconds=weights_seconds * scale)
+    )
+    document = deploy_input(endpoint, bake_seconds=round(bake_minutes * 60)).model_copy(
+        update={"CanaryWeights": [20, 50]}
+    )
+    timeout = (3 * update_minutes * 60 + 2 * bake_minutes * 60 + 600) * scale + 120
+    seen = Watch(endpoint, f"{endpoint}-v1")
+    failures = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
+    level = failures.level
+    failures.setLevel(logging.CRITICAL)
+    try:
+        with scaled_waits(scale):
+            arn = sfn.start_execution(stateMachineArn=machine, input=document.to_json())["executionArn"]
+            watch(
+                emulator,
+                arn,
+                seen,
+                alarm=f"{document.Names.AlarmPrefix}-5xx",
+                alarm_after=alarm_after_seconds * scale,
+                timeout=timeout,
+                moment="CheckScaleAlarms",
+            )
+            wait_closed(sfn, arn, timeout=timeout)
+    finally:
+        failures.setLevel(level)
+    described = sfn.describe_execution(executionArn=arn)
+    if described.get("error") != "Canary.RolledBack":
+        raise RuntimeError(f"the scale-out run ended {described['status']} {described.get('error')}")
+    history = full_history(sfn, arn, 1000)
+    figures = _figures(seen, history, scale, "updateEndpointWeightsAndCapacities")
+    scaled_at = _scheduled(history, "updateEndpointWeightsAndCapacities", 0.0)
+    return {
+        "deploy": (
+            f"{instances} instances, canary-weights 20,50 (a canary of 2, then 5), the canary's 5xx alarm "
+            f"set {alarm_after_seconds:g} s after the scale-out's first check"
+        ),
+        "status": described["status"],
+        "error": described["error"],
+        "alarm_after_scale_began": None
+        if scaled_at is None
+        else round(((seen.alarm_at or scaled_at) - scaled_at) / scale, 1),
+        **figures,
     }

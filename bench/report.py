@@ -149,6 +149,7 @@ def _mitigation_rows(mitigated: dict[str, Any]) -> list[str]:
         return [
             f"| alarm → canary at 0 % traffic | {zero} | - | - |",
             f"| ↳ alarm → original config | {original} | - | - |",
+            *_scale_out_row(mitigated),
         ]
     gained = direct["alarm_to_zero"] - ours["alarm_to_zero"]
     return [
@@ -159,6 +160,19 @@ def _mitigation_rows(mitigated: dict[str, Any]) -> list[str]:
         f"| ↳ alarm → original config InService (UpdateEndpoint {mitigated['update_seconds']:g} s) "
         f"| {original} | previous design: {direct['alarm_to_original']:.0f} s "
         f"| {ours['alarm_to_original'] - direct['alarm_to_original']:+.0f} s (the weight change first) |",
+        *_scale_out_row(mitigated),
+    ]
+
+
+def _scale_out_row(mitigated: dict[str, Any]) -> list[str]:
+    grown = mitigated.get("scale_out")
+    if not isinstance(grown, dict) or grown.get("alarm_to_zero") is None:
+        return []
+    return [
+        f"| alarm during the canary's scale-out → 0 % | {grown['alarm_to_zero']:.0f} s (the cut sent "
+        f"{grown['alarm_to_cut']:.0f} s after the alarm, once the endpoint left Updating; alarm "
+        f"{grown['alarm_after_scale_began']:.0f} s into the scale-out) | {grown['deploy']} "
+        "| SageMaker refuses an update while Updating |"
     ]
 
 

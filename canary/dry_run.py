@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from canary.aws import console_url
+from canary.fleet import canary_sizes, promoted_count
 from canary.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,23 +80,21 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
     )
     bake = document.BakeSeconds
     first = endpoint is None or not endpoint.exists
-    # The counts as planned (canary/capacity.py): the input may leave them to the current fleet.
-    plan = prepared.capacity.plan if prepared.capacity is not None else None
-    final = plan.final_count if plan is not None else document.InstanceCount
-    sizes = sorted({step.canary for step in plan.steps}) if plan is not None else []
-    canary = "-".join(str(n) for n in sizes) if sizes else document.CanaryInstanceCount
     if first:
         lines.append(
             f"first deploy: would create endpoint config {names.FinalConfig} "
-            f"({document.InstanceType} x{final}) and endpoint {document.EndpointName}"
+            f"({document.InstanceType} x{promoted_count(None, document.InstanceCount)}) and endpoint "
+            f"{document.EndpointName}"
         )
     else:
         variant = endpoint.variants[0] if endpoint and endpoint.variants else None
         instance_type = document.InstanceType or (variant.instance_type if variant else None) or "?"
         old = variant.name if variant else "current"
+        fleet = variant.instance_count if variant else None
+        sizes = canary_sizes(fleet, document.CanaryWeights, document.CanaryInstanceCount)
         lines.append(
             f"canary: endpoint config {names.CanaryConfig} = {old} + {names.CanaryVariant} "
-            f"({instance_type} x{canary})"
+            f"({instance_type} x{'/'.join(map(str, sizes))} per step)"
         )
         alarms = list(document.AlarmNames)
         if document.ErrorAlarms.Enabled:
@@ -112,7 +111,8 @@ def plan_lines(settings: Settings, prepared: Prepared) -> list[str]:
         original = endpoint.config_name if endpoint else "?"
         lines.append(
             f"promote: endpoint config {names.FinalConfig} with only the new model "
-            f"({instance_type} x{final}); any alarm → roll back to {original}"
+            f"({instance_type} x{promoted_count(fleet, document.InstanceCount)}); any alarm → roll back to "
+            f"{original}"
         )
         steps = len(document.CanaryWeights)
         lines.append(f"total bake: {_minutes((bake + delay) * steps)} plus endpoint updates")

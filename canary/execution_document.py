@@ -106,8 +106,8 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         ),
         AutoScaling=AutoScalingSettings(
             Enabled=settings.autoscaling_enabled,
-            MinCapacity=settings.autoscaling_min_capacity or settings.instance_count,
-            MaxCapacity=settings.autoscaling_max_capacity or settings.instance_count,
+            MinCapacity=settings.autoscaling_min_capacity or settings.instance_count or 1,
+            MaxCapacity=settings.autoscaling_max_capacity or settings.instance_count or 1,
             TargetValue=settings.autoscaling_target or 100.0,
         ),
         Polling=settings.polling,

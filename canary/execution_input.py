@@ -231,8 +231,12 @@ class ExecutionInput(_Doc):
         default=None,
         description="True: InstanceType has local NVMe storage: the new variant has no VolumeSizeInGB.",
     )
-    InstanceCount: int = Field(default=1, ge=1, description="Instances after promotion / first deploy.")
-    CanaryInstanceCount: int = Field(default=1, ge=1, description="Instances serving the canary.")
+    InstanceCount: int | None = Field(
+        default=None, ge=1, description="Instances after promotion; absent: the current count (first: 1)."
+    )
+    CanaryInstanceCount: int | None = Field(
+        default=None, ge=1, description="Canary instances; absent: max(1, ceil(N x weight / 100)) per step."
+    )
     CanaryWeights: list[int] = Field(
         default_factory=lambda: [20],
         min_length=1,
@@ -310,8 +314,8 @@ def _require_what_is_always_sent(schema: dict[str, Any]) -> None:
 
     The state machine cannot fill defaults in (Amazon States Language has no deep merge), so the
     document must carry every field it reads; :meth:`ExecutionInput.to_json` always does. Only the
-    fields whose absence means something (``InstanceType``, ``Container.ModelDataUrl``, the
-    ``Settings`` that override what is carried over) and those the definition defaults itself
+    fields whose absence means something (``InstanceType``, the instance counts, ``Container.ModelDataUrl``,
+    the ``Settings`` that override what is carried over) and those the definition defaults itself
     (:data:`OPTIONAL_WITH_DEFAULT`) stay optional.
     """
     for definition in [schema, *schema.get("$defs", {}).values()]:

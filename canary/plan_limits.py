@@ -26,6 +26,9 @@ rollback and cleanup, with room for retried calls); canary/statemachine.asl.yaml
 _EVENTS_PER_POLL = 9
 """Wait (2) + DescribeEndpoint task (5) + Choice (2)."""
 
+_EVENTS_PER_SCALE_CHECK = 7
+"""CheckScaleAlarms task (5) + the Choice again (2), at each poll of a scale-out."""
+
 _EVENTS_PER_CHECK = 14
 """CheckAlarms task (5) + ReadMetrics task (5) + BakeVerdict (2) + the Wait before the next check (2)."""
 
@@ -52,17 +55,19 @@ def _plan_events(
 ) -> tuple[int, int]:
     """History events of a plan's endpoint polling and of its bake checks (beside the fixed ones).
 
-    Waits: the canary update, one per later step, the promotion and the two of a rollback, each at
-    most ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
+    Waits: the canary update, two per later step (the canary's scale-out, whose polls also check the
+    alarms, and the shift), the promotion and the two of a rollback, each at most
+    ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
     every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
     step may add (``Analysis.OnLowTraffic`` extend), each checked like the first; ``delay_seconds``:
     how much longer each bake lasts for late metrics (``Analysis.MetricsDelaySeconds``).
     """
-    waits = steps + 3
+    waits = 2 * steps + 2
     bakes = steps * (1 + extensions)
     bake_seconds += delay_seconds
     checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
-    return waits * _polls(polling) * _EVENTS_PER_POLL, bakes * checks * _EVENTS_PER_CHECK
+    waited = _polls(polling) * (waits * _EVENTS_PER_POLL + (steps - 1) * _EVENTS_PER_SCALE_CHECK)
+    return waited, bakes * checks * _EVENTS_PER_CHECK
 
 
 def plan_bounds(
@@ -86,7 +91,7 @@ def plan_bounds(
         extensions=extensions,
         delay_seconds=delay_seconds,
     )
-    waits = steps + 3
+    waits = 2 * steps + 2
     bakes = steps * (1 + extensions)
     seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * (bake_seconds + delay_seconds)
     return _FIXED_EVENTS + polls + checks, seconds
@@ -157,7 +162,7 @@ def plan_problem(
             delay_seconds=delay_seconds,
         )
         polling_part = (
-            f"endpoint polling: {steps + 3} endpoint waits of up to endpoint-timeout-minutes "
+            f"endpoint polling: {2 * steps + 2} endpoint waits of up to endpoint-timeout-minutes "
             f"{polling.TimeoutSeconds / 60:g} (Polling.TimeoutSeconds), each read every "
             f"endpoint-poll-seconds {polling.InitialSeconds} s doubling up to endpoint-poll-max-seconds "
             f"{polling.MaxSeconds} s"

@@ -30,6 +30,7 @@ from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
 from canary.outcome import Outcome
+from canary.schedule_lines import left_out
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.summary_facts import FactsReader
 from canary.task_lines import (
@@ -88,6 +89,12 @@ PHASES_AFTER: Mapping[tuple[str, str], str] = {
     ("IsFirstDeploy", "CreateModel"): "First deploy",
 }
 """Phase groups started by a state entered right after another (previous state, state entered)."""
+
+PHASES_WHEN: Mapping[tuple[str, str], str] = {
+    ("ShiftTraffic", "grow"): "Scale-out for {weight}%",
+}
+"""Phase groups started by a state entered while a variable is true (state entered, variable): the
+canary grows before its step's shift, still at the previous weight."""
 
 _TERMINAL_LINES: Mapping[str, tuple[Level, str]] = {
     "ExecutionSucceeded": ("ok", "execution succeeded"),
@@ -279,6 +286,8 @@ class Renderer:
                 self._verdict(ev, assigned)
             if self._exited == "SmokeTest":
                 self._smoke_test(ev)
+            for level, text in left_out(assigned.get("schedulesPassed")):
+                self._print(ev.timestamp, level, text, milestone=True)
         self.facts.event(ev, self.variables)
 
     def _smoke_test(self, ev: HistoryEvent) -> None:
@@ -300,7 +309,12 @@ class Renderer:
 
     def _state_entered(self, ev: HistoryEvent) -> None:
         name = str(ev.details.get("name", ""))
-        template = PHASES_AFTER.get((self._exited, name)) or PHASES.get(name)
+        growing = [
+            title
+            for (state, flag), title in PHASES_WHEN.items()
+            if state == name and self.variables.get(flag) is True
+        ]
+        template = PHASES_AFTER.get((self._exited, name)) or next(iter(growing), None) or PHASES.get(name)
         if template is None:
             return
         weight = self._weight()

@@ -46,11 +46,12 @@ from canary.parsers import (
 )
 from canary.plan_limits import plan_culprit, plan_problem
 from canary.settings_checks import CheckInputs
+from canary.settings_fleet import FleetInputs
 from canary.settings_metrics import MetricsInputs
 from canary.settings_safety import SafetyInputs
 
 
-class Settings(CheckInputs, MetricsInputs, SafetyInputs):
+class Settings(CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
@@ -71,8 +72,6 @@ class Settings(CheckInputs, MetricsInputs, SafetyInputs):
     )
     execution_role_arn: str = Field(default="", alias=input_alias("execution-role-arn"))
     instance_type: str | None = Field(default=None, alias=input_alias("instance-type"))
-    instance_count: int = Field(default=1, alias=input_alias("instance-count"))
-    canary_instance_count: int = Field(default=1, alias=input_alias("canary-instance-count"))
     canary_weights: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [20], alias=input_alias("canary-weights")
     )
@@ -189,9 +188,6 @@ class Settings(CheckInputs, MetricsInputs, SafetyInputs):
 
     # -- numbers and flags ---------------------------------------------------------------------
 
-    _instance_count = field_validator("instance_count", "canary_instance_count", mode="before")(
-        empty_is_default(lambda value: parse_int(value, None))
-    )
     _alarm_check_seconds = field_validator("alarm_check_seconds", mode="before")(
         empty_is_default(lambda value: parse_int(value, None))
     )
@@ -306,7 +302,7 @@ class Settings(CheckInputs, MetricsInputs, SafetyInputs):
                 "autoscaling-target: is required when autoscaling-max-capacity is set: give the target "
                 "invocations per instance per minute, e.g. 70"
             )
-        minimum = self.autoscaling_min_capacity or self.instance_count
+        minimum = self.autoscaling_min_capacity or self.instance_count or 1
         if self.autoscaling_max_capacity < minimum:
             raise ValueError(
                 f"autoscaling-max-capacity: {self.autoscaling_max_capacity} is below the minimum capacity "

@@ -12,6 +12,7 @@ from typing import Any
 
 from canary.comparison import check_line, numbers_of
 from canary.gate_lines import gate_answered
+from canary.schedule_lines import captured, put_back
 from canary.summary import Level
 
 
@@ -136,6 +137,9 @@ def _shift(params: Mapping[str, Any], _: Mapping[str, Any]) -> tuple[Level, str]
     stopped = [str(v.get("VariantName", "?")) for v in variants if float(v.get("DesiredWeight") or 0) == 0]
     if len(serving) == 1 and stopped:  # the rollback's first move: traffic off the canary at once
         return "info", f"traffic: {', '.join(stopped)} to 0 %, all on {serving[0]}"
+    if any(v.get("DesiredInstanceCount") is not None for v in variants):  # the canary grows for its step
+        sizes = _weights(variants, "DesiredWeight", "DesiredInstanceCount")
+        return "info", f"scaling out before the next step, weights unchanged: {sizes}"
     return "info", f"traffic shifting to {_weights(variants, 'DesiredWeight', 'DesiredInstanceCount')}"
 
 
@@ -206,6 +210,8 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ),
     ("applicationautoscaling", "deregisterScalableTarget"): _simple("auto scaling suspended on {ResourceId}"),
     ("applicationautoscaling", "putScalingPolicy"): _simple("scaling policy {PolicyName} on {ResourceId}"),
+    ("applicationautoscaling", "describeScheduledActions"): captured,
+    ("applicationautoscaling", "putScheduledAction"): put_back,
 }
 """Human line of a successful task, by service and API call (``aws-sdk:SERVICE:call``)."""
 

@@ -4,8 +4,10 @@ What this module changes (docs/emulator.md sets each against AWS and moto):
 
 - Endpoints go through ``Creating``/``Updating`` for the emulator's ``create_seconds``/``update_seconds``
   (``canary.emulator.patches.timings()``, read at call time); a weight-only update
-  (``UpdateEndpointWeightsAndCapacities``) is ``Updating`` for ``weights_seconds``, its
-  ``DesiredWeight``/``DesiredInstanceCount`` shown at once and ``CurrentWeight`` once it settles.
+  (``UpdateEndpointWeightsAndCapacities``) is ``Updating`` for ``weights_seconds`` (for
+  ``update_seconds`` when a ``DesiredInstanceCount`` changes a variant's count: instances are
+  provisioned), its ``DesiredWeight``/``DesiredInstanceCount`` shown at once and
+  ``CurrentWeight``/``CurrentInstanceCount`` once it settles.
   Transitions settle lazily, on every read or list of the endpoint, against ``time.monotonic()``.
 - ``UpdateEndpoint`` exists; ``UpdateEndpointWeightsAndCapacities`` keeps instance counts it is not
   given; zero-weight variants keep ``CurrentWeight``/``DesiredWeight`` (0.0).
@@ -38,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from canary.emulator import guardrails, guardrails_run, instances, sagemaker_settings
+from canary.emulator import guardrails, guardrails_run, instances, sagemaker_settings, scaling_targets
 
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 """The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
@@ -115,28 +117,8 @@ def install() -> None:
             _originals[name] = getattr(backend, name, None)
             setattr(backend, name, replacement)
         SageMakerResponse.update_endpoint = _update_endpoint_response
-        _install_deregister_drops_policies()
+        scaling_targets.install()
         _installed = True
-
-
-def _install_deregister_drops_policies() -> None:
-    """AWS DeregisterScalableTarget: "Deregistering a scalable target deletes the scaling policies and
-    the scheduled actions that are associated with it." moto 5.2.5 leaves the policies behind."""
-    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
-
-    original = ApplicationAutoscalingBackend.deregister_scalable_target
-
-    def deregister_scalable_target(self: Any, namespace: str, r_id: str, dimension: str) -> None:
-        original(self, namespace, r_id, dimension)
-        for key, policy in list(self.policies.items()):
-            if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (
-                namespace,
-                r_id,
-                dimension,
-            ):
-                del self.policies[key]
-
-    ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
 
 
 def reset() -> None:
@@ -347,15 +329,13 @@ def _scalable_variants(backend: Any, endpoint_name: str) -> list[str]:
 def _deregister_scalable_targets(backend: Any, endpoint_name: str) -> None:
     from moto.applicationautoscaling.models import applicationautoscaling_backends
 
-    autoscaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
     prefix = f"endpoint/{endpoint_name}/variant/"
-    targets = autoscaling.targets.get(VARIANT_DIMENSION, {})
+    targets = scaling.targets.get(VARIANT_DIMENSION, {})
     for resource_id in [r for r, t in targets.items() if t.service_namespace == "sagemaker"]:
         if resource_id.startswith(prefix):
             del targets[resource_id]
-    for key, policy in list(autoscaling.policies.items()):
-        if policy.service_namespace == "sagemaker" and policy.resource_id.startswith(prefix):
-            del autoscaling.policies[key]
+            scaling_targets.drop_dependents(scaling, "sagemaker", resource_id, VARIANT_DIMENSION)
 
 
 def _pending_variant(variant: dict[str, Any], pending: _Deployment) -> dict[str, Any]:
@@ -616,6 +596,11 @@ def _update_weights_and_capacities(
             seen.add(name)
         variants = copy.deepcopy(endpoint.production_variants)
         by_name = {v["VariantName"]: v for v in variants}
+        provisions = any(  # instances added or removed: as long as an update, not a weight change
+            d.get("DesiredInstanceCount") is not None
+            and int(d["DesiredInstanceCount"]) != by_name[d["VariantName"]].get("CurrentInstanceCount")
+            for d in desired_weights_and_capacities
+        )
         for desired in desired_weights_and_capacities:
             target = by_name[desired["VariantName"]]
             live = next(v for v in endpoint.production_variants if v["VariantName"] == desired["VariantName"])
@@ -629,7 +614,7 @@ def _update_weights_and_capacities(
         _begin(
             tracked,
             "weights",
-            float(_timings().weights_seconds),
+            float(_timings().update_seconds if provisions else _timings().weights_seconds),
             config_name=endpoint.endpoint_config_name,
             variants=variants,
             shadow_variants=copy.deepcopy(tracked.shadow_variants),

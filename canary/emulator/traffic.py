@@ -1,5 +1,8 @@
 """Simulated endpoint traffic: the SageMaker metrics of each variant, written with PutMetricData.
 
+:class:`FleetFeed` derives each variant's numbers from its traffic per instance (:class:`InstanceLoad`),
+so an undersized canary is slower than its baseline by load alone.
+
 The emulator serves no real requests, so a test (or the demo) that needs a canary worse or no worse
 than its baseline writes the numbers SageMaker would publish (namespace ``AWS/SageMaker``,
 dimensions ``EndpointName`` + ``VariantName``; https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html):
@@ -127,3 +130,77 @@ class TrafficFeed:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class InstanceLoad:
+    """The emulator's model of one instance under load (docs/emulator.md, "Traffic per instance").
+
+    Weights split an endpoint's traffic per variant, and a variant's traffic over its instances
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html). An
+    instance serves up to ``capacity_per_second`` invocations a second; at utilisation ``u`` (its
+    invocations per second over that capacity) a request waits as in a single-server queue, so
+    ModelLatency is ``latency_ms / (1 - min(u, max_utilisation))`` (the p99 likewise from ``p99_ms``),
+    and what exceeds the capacity (``u > 1``) is answered 5xx: a share ``1 - 1/u`` of the requests.
+    """
+
+    capacity_per_second: float = 100.0
+    """Invocations per second one instance serves (the knee of its latency curve)."""
+    latency_ms: float = 50.0
+    """ModelLatency of most requests on an idle instance, milliseconds."""
+    p99_ms: float = 100.0
+    """ModelLatency of the slowest 2 % on an idle instance, milliseconds."""
+    max_utilisation: float = 0.95
+    """Where the queueing factor stops growing (latency at most 20x idle with the default)."""
+
+    def traffic(self, per_second: float, instances: int, rate_5xx: float = 0.0) -> VariantTraffic:
+        """A variant's metrics when ``instances`` share ``per_second`` invocations (``rate_5xx``: the
+        model's own errors, added to the overload's)."""
+        utilisation = per_second / max(instances, 1) / self.capacity_per_second
+        slowdown = 1 / (1 - min(utilisation, self.max_utilisation))
+        shed = 1 - 1 / utilisation if utilisation > 1 else 0.0
+        return VariantTraffic(
+            per_second,
+            rate_5xx=min(1.0, rate_5xx + shed),
+            latency_ms=self.latency_ms * slowdown,
+            p99_ms=self.p99_ms * slowdown,
+        )
+
+
+class FleetFeed(TrafficFeed):
+    """A :class:`TrafficFeed` whose variants follow the endpoint: before each write it reads
+    DescribeEndpoint and splits ``per_second`` by each variant's ``CurrentWeight`` over its
+    ``CurrentInstanceCount``, through ``load`` (a variant that is gone stops being written)."""
+
+    def __init__(
+        self,
+        cloudwatch: Any,
+        sagemaker: Any,
+        endpoint: str,
+        per_second: float,
+        *,
+        load: InstanceLoad | None = None,
+        interval: float = 0.25,
+    ) -> None:
+        """``sagemaker``: a boto3 SageMaker client; ``per_second``: the endpoint's invocations a second."""
+        super().__init__(cloudwatch, endpoint, {}, interval)
+        self.sagemaker = sagemaker
+        self.per_second = per_second
+        self.load = load or InstanceLoad()
+
+    def split(self, variants: list[Mapping[str, Any]]) -> dict[str, VariantTraffic]:
+        """Each variant's traffic from a DescribeEndpoint's ``ProductionVariants``."""
+        total = sum(float(v.get("CurrentWeight") or 0) for v in variants) or 1.0
+        return {
+            str(v["VariantName"]): self.load.traffic(
+                self.per_second * float(v.get("CurrentWeight") or 0) / total,
+                int(v.get("CurrentInstanceCount") or 1),
+            )
+            for v in variants
+        }
+
+    def write(self, seconds: float) -> None:
+        described = self.sagemaker.describe_endpoint(EndpointName=self.endpoint)
+        if described.get("ProductionVariants"):
+            self.variants = self.split(described["ProductionVariants"])
+        super().write(seconds)

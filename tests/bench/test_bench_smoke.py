@@ -80,7 +80,7 @@ def test_direct_rollback_design_loses_only_the_traffic_cut() -> None:
 @pytest.mark.timeout(180)
 def test_alarm_cuts_the_canary_traffic_before_the_update_back(emulator: Emulator) -> None:
     measured = mitigation.run(
-        emulator, bake_minutes=2, update_minutes=0.5, weights_seconds=5, alarm_after_seconds=20, scale=1 / 60
+        emulator, bake_minutes=2, update_minutes=1, weights_seconds=5, alarm_after_seconds=20, scale=1 / 60
     )
     ours, direct = measured["designs"]["bundled"], measured["designs"]["update straight back"]
     assert {ours["error"], direct["error"]} == {"Canary.RolledBack"}
@@ -92,6 +92,19 @@ def test_alarm_cuts_the_canary_traffic_before_the_update_back(emulator: Emulator
     assert [weight for _, weight in direct["canary_weights_seen"]] == [20.0, None]
     assert direct["alarm_to_cut"] == direct["alarm_to_update"]
     assert direct["alarm_to_zero"] == direct["alarm_to_original"]
+    # An alarm while the canary scales out: the rollback starts at the next check of that wait, and
+    # its cut is sent once the endpoint has left Updating (SageMaker refuses updates meanwhile).
+    grown = measured["scale_out"]
+    assert grown["error"] == "Canary.RolledBack"
+    assert (
+        grown["alarm_to_rollback"]
+        <= grown["alarm_to_cut"]
+        < grown["alarm_to_zero"]
+        < grown["alarm_to_update"]
+    )
+    assert grown["alarm_after_scale_began"] + grown["alarm_to_cut"] >= 55, (
+        "not before the 60 s scale-out ends"
+    )
 
 
 @pytest.mark.timeout(180)

@@ -290,6 +290,48 @@ def test_weights_update_takes_weights_seconds_not_update_seconds(aws: Any, emula
     assert weights(settled)["Canary"] == (0.0, 0.0)
 
 
+def test_weights_update_adding_instances_takes_update_seconds_and_refuses_another_update(
+    aws: Any, emulator: Emulator
+) -> None:
+    """API_UpdateEndpointWeightsAndCapacities
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpointWeightsAndCapacities.html):
+    the endpoint is ``Updating``, then ``InService``; a DesiredInstanceCount that adds instances
+    provisions them, so it lasts as long as an update (``update_seconds``), with the current count
+    until it settles. Meanwhile another update is refused: SageMaker "Cannot update in-progress
+    endpoint" (ValidationException, API_UpdateEndpoint)."""
+    sm = aws("sagemaker")
+    in_service(sm)
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName=canary_config(sm))
+    wait_until_settled(sm, "ep")
+    emulator.set_timings(EmulatorTimings(update_seconds=0.6, weights_seconds=0.0))
+
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="ep",
+        DesiredWeightsAndCapacities=[
+            {"VariantName": "Live", "DesiredWeight": 80.0, "DesiredInstanceCount": 1},
+            {"VariantName": "Canary", "DesiredWeight": 20.0, "DesiredInstanceCount": 3},
+        ],
+    )
+    updating = sm.describe_endpoint(EndpointName="ep")
+    assert updating["EndpointStatus"] == "Updating"
+    canary = updating["ProductionVariants"][1]
+    assert (canary["CurrentInstanceCount"], canary["DesiredInstanceCount"]) == (1, 3)
+    for call, kwargs in (
+        (sm.update_endpoint, {"EndpointConfigName": "cfg-live"}),
+        (
+            sm.update_endpoint_weights_and_capacities,
+            {"DesiredWeightsAndCapacities": [{"VariantName": "Canary", "DesiredWeight": 0.0}]},
+        ),
+    ):
+        code, message = error_of(call, EndpointName="ep", **kwargs)
+        assert code == "ValidationException"
+        assert message == f'Cannot update in-progress endpoint "{ARN}:endpoint/ep".'
+
+    done = wait_until_settled(sm, "ep")
+    assert done["ProductionVariants"][1]["CurrentInstanceCount"] == 3
+    assert weights(done) == {"Live": (80.0, 80.0), "Canary": (20.0, 20.0)}
+
+
 def test_weights_update_of_an_unknown_variant_is_rejected(sm: Any) -> None:
     """API_UpdateEndpointWeightsAndCapacities: each VariantName must be a variant of the endpoint."""
     in_service(sm)

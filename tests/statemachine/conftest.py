@@ -80,14 +80,13 @@ class Outcome:
 
 
 def make_document(endpoint: str, **changes: Any) -> ExecutionInput:
-    """A deploy of ``repo/model:v2`` with test-sized timings; ``changes`` override fields."""
+    """A deploy of ``repo/model:v2`` with test-sized timings; ``changes`` override fields. Without
+    ``InstanceCount``/``CanaryInstanceCount`` the fleet is kept and the canary sized to its share."""
     serial = next(_serial)
     fields: dict[str, Any] = {
         "EndpointName": endpoint,
         "ExecutionRoleArn": MODEL_ROLE,
         "Container": ContainerSpec(Image="repo/model:v2", ModelDataUrl="s3://bucket/model.tar.gz"),
-        "InstanceCount": 1,
-        "CanaryInstanceCount": 1,
         "CanaryWeights": [20],
         "BakeSeconds": 2,
         "AlarmCheckSeconds": 1,

@@ -101,11 +101,11 @@ def test_definition_is_jsonata_throughout_with_state_in_variables() -> None:
 
 
 def test_the_source_is_within_its_size_targets_and_writes_each_retry_policy_once() -> None:
-    """The canary flow's budget (1,200 lines, 60 states) plus about 100 lines and 5 states for the
-    third version's capacity planning (docs/state-machine.md, "Bounds")."""
+    """The canary flow's budget (1,200 lines, 60 states) plus about 100 lines and 5 states for each of
+    the third version's two capabilities in this definition (docs/state-machine.md, "Bounds")."""
     source = SOURCE_PATH.read_text()
-    assert len(source.splitlines()) <= 1300
-    assert len(_all_states()) <= 65
+    assert len(source.splitlines()) <= 1400
+    assert len(_all_states()) <= 70
     assert source.count("SageMaker.ThrottlingException") == 1, "the throttling retrier is written once"
     assert source.count("IntervalSeconds") == 3, "three retry policies, each once"
     assert source.count("ApplicationAutoScaling.ObjectNotFoundException") == 1, "retry_scaling, written once"

@@ -64,7 +64,9 @@ def test_canary_error_alarm_during_a_later_step_rolls_back_from_that_step(deploy
     assert outcome.cause is not None
     assert f"{document.Names.AlarmPrefix}-5xx" in outcome.cause
     assert "60%" in outcome.cause
-    assert outcome.calls("updateEndpointWeightsAndCapacities") == 2, "the shift, then the canary to 0 %"
+    assert outcome.calls("updateEndpointWeightsAndCapacities") == 3, (
+        "the canary's scale-out to ceil(2 x 60 / 100) = 2 instances, the shift, then the canary to 0 %"
+    )
     assert outcome.calls("updateEndpoint") == 2, "canary, then back to the original"
     _assert_rolled_back(deploys, outcome, document, original)
 
