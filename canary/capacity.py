@@ -24,9 +24,10 @@ of instance type can break that: :data:`LOAD_WARNING_RATIO` sets when the plan w
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+
+from canary.fleet import canary_sizes, promoted_count
 
 LOAD_WARNING_RATIO = 1.5
 """Warn when one instance would carry more than this many times the load one instance carried before."""
@@ -135,11 +136,6 @@ def _fleet(*parts: tuple[str, int]) -> dict[str, int]:
     return counts
 
 
-def canary_size(current_count: int, weight: int) -> int:
-    """Instances a canary needs so that none carries more than an instance carried before."""
-    return max(1, math.ceil(current_count * weight / 100))
-
-
 def plan_capacity(
     *,
     current_count: int,
@@ -165,8 +161,8 @@ def plan_capacity(
         create = Phase("create", _fleet((target, final)), provisioning=True)
         return CapacityPlan(0, None, target, final, phases=(create,))
     n = max(0, current_count)
-    final = instance_count if instance_count is not None else max(1, n)
-    sizes = [canary_instance_count or canary_size(n, w) for w in weights]
+    final = promoted_count(n, instance_count)
+    sizes = canary_sizes(n, weights, canary_instance_count)
     steps = [Step(w, n, c) for w, c in zip(weights, sizes, strict=True)]
     if smoke_test and steps:
         steps.insert(0, Step(0, n, steps[0].canary))
@@ -209,7 +205,7 @@ def load_warnings(plan: CapacityPlan, *, canary_fixed: bool) -> list[str]:
                 f"{cause} {step.canary} at {step.weight}%: each canary instance carries {ratio:.1f}x the "
                 f"load one of the {n} current instances carried before ({step.weight}% over {step.canary} "
                 f"vs 100% over {n}); leave canary-instance-count empty to size the canary "
-                f"({canary_size(n, step.weight)} at {step.weight}%)"
+                f"({canary_sizes(n, [step.weight], None)[0]} at {step.weight}%)"
             )
     ratio = n / plan.final_count
     if ratio > LOAD_WARNING_RATIO:
