@@ -392,7 +392,8 @@ def test_the_low_traffic_rule_counts_the_invocations_that_arrive_after_the_bake(
 def test_the_plan_bounds_count_the_checks_of_the_metrics_delay() -> None:
     """docs/state-machine.md, "Bounds": each judged bake makes ceil((BakeSeconds + MetricsDelaySeconds) /
     AlarmCheckSeconds) + 1 checks, and a document whose delay would pass the history limit is refused."""
-    from canary.execution_input import PollingSettings, plan_bounds
+    from canary.execution_input import PollingSettings
+    from canary.plan_limits import plan_bounds
 
     polling = PollingSettings()
     plain, _ = plan_bounds(1, 1200, 60, True, polling)

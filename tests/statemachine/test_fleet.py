@@ -243,7 +243,7 @@ def test_the_same_model_is_judged_by_its_load_per_instance(
         CanaryWeights=[50],
         CanaryInstanceCount=canary_instances,
         BakeSeconds=3,
-        Analysis=AnalysisSettings(MinSampleInvocations=20, MaxLatencyIncrease=25.0),
+        Analysis=AnalysisSettings(MinSampleInvocations=20, MaxLatencyIncrease=25.0, MetricsDelaySeconds=0),
     )
     load = InstanceLoad(capacity_per_second=200.0)
     with FleetFeed(deploys.cw, deploys.sm, deploys.endpoint, 400.0, load=load):
@@ -292,7 +292,7 @@ def test_a_schedule_that_could_not_all_be_put_back_is_refused_before_any_change(
 def test_the_smoke_test_runs_on_the_first_steps_canary_size(deploys: Deploys) -> None:
     """The weight-0 step before any user request uses the first step's size: 2 of 10 for 20 %."""
     deploys.existing_endpoint(count=10)
-    document = deploys.document(CanaryWeights=[20], SmokeTest=SmokeTestSettings(Body='{"x": 1}'))
+    document = deploys.document(CanaryWeights=[20], SmokeTest=SmokeTestSettings(Body={"x": 1}))
     outcome = deploys.run(document)
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
     [config, _] = [
