@@ -13,6 +13,7 @@ def install() -> None:
         autoscaling,
         cloudwatch,
         faults,
+        ic_api,
         jsonata_eval,
         local_storage,
         runtime,
@@ -33,6 +34,7 @@ def install() -> None:
         sns,
         servicequotas,
         faults,
+        ic_api,
     ):
         module.install()
     _install_module_list_once()
@@ -64,6 +66,8 @@ def reset() -> None:
         autoscaling,
         cloudwatch,
         faults,
+        ic_runtime,
+        inference_components,
         instances,
         runtime,
         sagemaker,
@@ -80,5 +84,7 @@ def reset() -> None:
         servicequotas,
         instances,
         faults,
+        inference_components,
+        ic_runtime,
     ):
         module.reset()
