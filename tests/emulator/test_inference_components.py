@@ -7,6 +7,8 @@ or terminating copies ``SHIFT``, and DeploymentConfig waits run at 1/1000 of the
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -14,7 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from canary.emulator import Emulator
-from canary.emulator.ic_runtime import copy_timeline
+from canary.emulator.ic_runtime import ComponentTrafficFeed, copy_timeline, invocations
+from canary.emulator.traffic import VariantTraffic
 from tests.conftest import timings
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
@@ -373,6 +376,45 @@ def test_default_update_needs_room_for_both(sm: Any) -> None:
     assert "FailureReason" not in done
 
 
+def test_invoke_by_component_name(sm: Any, aws: Any) -> None:
+    """InvokeEndpoint's InferenceComponentName reaches that IC's copies; during a rolling update old
+    and new copies answer in proportion
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html)."""
+    runtime = aws("sagemaker-runtime")
+    ic_endpoint(sm)
+    create_ic(sm, "llm", copies=4)
+    create_ic(sm, "other", tag="smoke-500", copies=1)
+    wait(sm, "llm")
+    wait(sm, "other")
+    answer = runtime.invoke_endpoint(
+        EndpointName="ep", InferenceComponentName="llm", Body=b"hi", ContentType="text/plain"
+    )
+    assert json.loads(answer["Body"].read()) | {"image": ""} == {
+        "inferenceComponent": "llm",
+        "variant": "AllTraffic",
+        "model": "llm-v1",
+        "image": "",
+        "input": "hi",
+    }
+    with pytest.raises(ClientError, match="ModelError"):
+        runtime.invoke_endpoint(EndpointName="ep", InferenceComponentName="other", Body=b"hi")
+    with pytest.raises(ClientError, match="not found"):
+        runtime.invoke_endpoint(EndpointName="ep", InferenceComponentName="nope", Body=b"hi")
+    with pytest.raises(ClientError, match="Inference Component Name header is required"):
+        runtime.invoke_endpoint(EndpointName="ep", Body=b"hi")
+    sm.update_inference_component(
+        InferenceComponentName="llm",
+        Specification=new_spec(sm, "llm", "v2"),
+        DeploymentConfig=rolling(batch=2, wait_s=500),
+    )
+    time.sleep(PROVISION + 0.05)  # batch 1 baking: 4 old + 2 new answer
+    before = len(invocations())
+    for _ in range(6):
+        runtime.invoke_endpoint(EndpointName="ep", InferenceComponentName="llm", Body=b"x")
+    answered = invocations()[before:]
+    assert sum(i.new_copy for i in answered) == 2
+
+
 def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any) -> None:
     """UpdateInferenceComponentRuntimeConfig sets the copy count, 0 included (scaled to zero: no copy
     answers); copies that do not fit are not placed: CurrentCopyCount stays below DesiredCopyCount
@@ -388,6 +430,8 @@ def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any) -> None:
         == "Updating"
     )
     assert wait(sm, "llm")["RuntimeConfig"] == {"DesiredCopyCount": 0, "CurrentCopyCount": 0}
+    with pytest.raises(ClientError, match="no copies running"):
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName="ep", InferenceComponentName="llm", Body=b"x")
     sm.update_inference_component_runtime_config(
         InferenceComponentName="llm", DesiredRuntimeConfig={"CopyCount": 6}
     )
@@ -462,3 +506,41 @@ def test_adapter_component(sm: Any) -> None:
     assert "RuntimeConfig" not in adapter
     with pytest.raises(ClientError, match="base of adapter"):
         sm.delete_inference_component(InferenceComponentName="base")
+
+
+def test_component_metrics(sm: Any, aws: Any) -> None:
+    """An IC's invocation metrics are in AWS/SageMaker with the InferenceComponentName dimension
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html)."""
+    cw = aws("cloudwatch")
+    feed = ComponentTrafficFeed(cw, "ep", {"llm": VariantTraffic(per_second=100, rate_5xx=0.1)})
+    feed.write(1.0)
+    now = dt.datetime.now(dt.UTC)
+    dims = [{"Name": "InferenceComponentName", "Value": "llm"}]
+    out = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "n",
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/SageMaker", "MetricName": "Invocations", "Dimensions": dims},
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+            },
+            {
+                "Id": "e",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/SageMaker",
+                        "MetricName": "Invocation5XXErrors",
+                        "Dimensions": dims,
+                    },
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+            },
+        ],
+        StartTime=now - dt.timedelta(minutes=5),
+        EndTime=now + dt.timedelta(minutes=1),
+    )
+    sums = {r["Id"]: sum(r["Values"]) for r in out["MetricDataResults"]}
+    assert sums == {"n": 100.0, "e": 10.0}
