@@ -21,7 +21,6 @@ operations, tags, the endpoint config checks and Application Auto Scaling onto m
 from __future__ import annotations
 
 import copy
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +30,23 @@ from canary.emulator import ic_capacity, ic_rollout
 DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 """The Application Auto Scaling dimension of an IC's copy count (ResourceId ``inference-component/NAME``)."""
 
-_lock = threading.RLock()
+
+class _SageMakerLock:
+    """SageMaker's one lock (``sagemaker._lock``): IC operations read endpoints and moto reads ICs
+    (tags by ARN) under it, so a second lock could deadlock against it."""
+
+    def __enter__(self) -> None:
+        from canary.emulator import sagemaker
+
+        sagemaker._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        from canary.emulator import sagemaker
+
+        sagemaker._lock.release()
+
+
+_lock = _SageMakerLock()
 _components: dict[tuple[str, str], dict[str, Component]] = {}
 
 

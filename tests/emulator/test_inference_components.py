@@ -544,3 +544,37 @@ def test_component_metrics(sm: Any, aws: Any) -> None:
     )
     sums = {r["Id"]: sum(r["Values"]) for r in out["MetricDataResults"]}
     assert sums == {"n": 100.0, "e": 10.0}
+
+
+def test_timeout_and_new_copy_count(sm: Any) -> None:
+    """An update longer than MaximumExecutionTimeoutInSeconds ("Exceeding this limit causes a timeout")
+    rolls back; an update's RuntimeConfig sets the copy count it goes to; an IC that is still Creating
+    cannot be updated or deleted
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRollingUpdatePolicy.html,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponent.html)."""
+    ic_endpoint(sm)
+    create_ic(sm, "llm", copies=2)
+    with pytest.raises(ClientError, match="in status Creating"):
+        sm.update_inference_component(InferenceComponentName="llm", RuntimeConfig={"CopyCount": 3})
+    with pytest.raises(ClientError, match="in status Creating"):
+        sm.delete_inference_component(InferenceComponentName="llm")
+    wait(sm, "llm")
+    sm.update_inference_component(
+        InferenceComponentName="llm",
+        Specification=new_spec(sm, "llm", "v2"),
+        RuntimeConfig={"CopyCount": 4},
+        DeploymentConfig=rolling(batch=1, wait_s=0),
+    )
+    grown = wait(sm, "llm")
+    assert grown["Specification"]["ModelName"] == "llm-v2"
+    assert grown["RuntimeConfig"] == {"DesiredCopyCount": 4, "CurrentCopyCount": 4}
+    assert [(m.old, m.new) for m in copy_timeline("llm")][-1] == (0, 4)
+    slow = rolling(batch=1, wait_s=300)
+    slow["RollingUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 600  # 0.6 s here; the plan takes 1.9 s
+    sm.update_inference_component(
+        InferenceComponentName="llm", Specification=new_spec(sm, "llm", "v3"), DeploymentConfig=slow
+    )
+    done = wait(sm, "llm")
+    assert done["Specification"]["ModelName"] == "llm-v2"
+    assert "MaximumExecutionTimeoutInSeconds" in done["FailureReason"]
+    assert done["LastDeploymentConfig"] == slow
