@@ -17,6 +17,9 @@ ICs, and Application Auto Scaling of ``sagemaker:inference-component:DesiredCopy
   ``ManagedInstanceScaling`` on a variant with a model ("ManagedInstanceScaling is only supported for
   inference component endpoints", hashicorp/terraform-provider-aws#45926); the emulator does not yet,
   as the project's tests and state machine carry it on model variants.
+- DeleteEndpoint refuses an endpoint that still hosts ICs (users report the console's "There are some
+  underlying Models that are part of this endpoint ... Once all Models are deleted, you can delete
+  this endpoint": aws/amazon-sagemaker-feedback#143, #49; the API's wording is the emulator's).
 - RegisterScalableTarget accepts ``sagemaker:inference-component:DesiredCopyCount`` with ResourceId
   ``inference-component/NAME`` for an existing IC
   (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html);
@@ -256,6 +259,21 @@ def install() -> None:
         return resource_from_arn(self, arn)
 
     SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn
+    delete_endpoint = SageMakerModelBackend.delete_endpoint
+
+    def delete_endpoint_without_components(self: Any, endpoint_name: str) -> None:
+        with ics._lock:
+            for component in list(ics.store(self).values()):
+                ics.settle(component)
+            hosted = sorted(c.name for c in ics.store(self).values() if c.endpoint_name == endpoint_name)
+            if hosted:
+                raise ics._invalid(
+                    f'Cannot delete endpoint "{endpoint_name}": it hosts inference component(s) '
+                    f"{', '.join(hosted)}. Delete them first."
+                )
+            delete_endpoint(self, endpoint_name)
+
+    SageMakerModelBackend.delete_endpoint = delete_endpoint_without_components
     _install_autoscaling()
     _installed = True
 

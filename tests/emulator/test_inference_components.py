@@ -443,7 +443,8 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
     inference-component/NAME of an existing IC and keeps its policies
     (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html);
     DeleteInferenceComponent goes Deleting, then the IC and its target are gone
-    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteInferenceComponent.html)."""
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteInferenceComponent.html); the
+    endpoint cannot be deleted before its ICs (aws/amazon-sagemaker-feedback#143)."""
     scaling = aws("application-autoscaling")
     ic_endpoint(sm)
     create_ic(sm, "llm", copies=2)
@@ -472,6 +473,8 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
         scaling.register_scalable_target(
             **target, ResourceId="inference-component/nope", MinCapacity=0, MaxCapacity=1
         )
+    with pytest.raises(ClientError, match="hosts inference component"):
+        sm.delete_endpoint(EndpointName="ep")
     sm.delete_inference_component(InferenceComponentName="llm")
     assert (
         sm.describe_inference_component(InferenceComponentName="llm")["InferenceComponentStatus"]
@@ -482,6 +485,7 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
         sm.describe_inference_component(InferenceComponentName="llm")
     assert scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
     assert scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+    sm.delete_endpoint(EndpointName="ep")
 
 
 def test_adapter_component(sm: Any) -> None:
