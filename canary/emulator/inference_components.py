@@ -428,7 +428,8 @@ def update(
                 at += step.seconds
         component.rollout, component.status, component.modified = rollout, "Updating", rollout.started
         component.copies, component.failure, component.due = target, None, None
-        component.last_config = copy.deepcopy(deployment_config) if deployment_config else None
+        if deployment_config:  # the most recent one; a plain update keeps it (as for endpoints)
+            component.last_config = copy.deepcopy(deployment_config)
         settle(component)
         return component
 

@@ -279,6 +279,10 @@ def test_rolling_update_replaces_copies_in_batches(sm: Any) -> None:
     assert [(m.old, m.new) for m in moments] == [(4, 2), (4, 2), (2, 2), (2, 4), (2, 4), (0, 4), (0, 4)]
     assert max(m.old + m.new for m in moments) == 6
     assert not any(m.rolling_back for m in moments)
+    sm.update_inference_component(InferenceComponentName="llm", Specification=new_spec(sm, "llm", "v3"))
+    plain = wait(sm, "llm")  # all at once: 4 old + 4 new copies fit the 8 GPUs
+    assert plain["Specification"]["ModelName"] == "llm-v3"
+    assert plain["LastDeploymentConfig"] == config  # the most recent one, kept by a plain update
 
 
 def test_alarm_rolls_back_in_batches(sm: Any, aws: Any) -> None:
@@ -440,7 +444,7 @@ def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any) -> None:
 
 def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
     """Application Auto Scaling registers sagemaker:inference-component:DesiredCopyCount for ResourceId
-    inference-component/NAME of an existing IC and keeps its policies
+    inference-component/NAME of an existing IC and keeps its policies and scheduled actions
     (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html);
     DeleteInferenceComponent goes Deleting, then the IC and its target are gone
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteInferenceComponent.html); the
@@ -468,7 +472,16 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
             },
         },
     )
+    scaling.put_scheduled_action(
+        ServiceNamespace="sagemaker",
+        ScheduledActionName="night",
+        ResourceId="inference-component/llm",
+        ScalableDimension=target["ScalableDimension"],
+        Schedule="cron(0 22 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 0, "MaxCapacity": 0},
+    )
     assert len(scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]) == 1
+    assert len(scaling.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]) == 1
     with pytest.raises(ClientError, match="does not exist"):
         scaling.register_scalable_target(
             **target, ResourceId="inference-component/nope", MinCapacity=0, MaxCapacity=1
@@ -485,6 +498,7 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
         sm.describe_inference_component(InferenceComponentName="llm")
     assert scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
     assert scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"] == []
+    assert scaling.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"] == []
     sm.delete_endpoint(EndpointName="ep")
 
 
