@@ -596,3 +596,48 @@ def test_timeout_and_new_copy_count(sm: Any) -> None:
     assert done["Specification"]["ModelName"] == "llm-v2"
     assert "MaximumExecutionTimeoutInSeconds" in done["FailureReason"]
     assert done["LastDeploymentConfig"] == slow
+
+
+def test_state_machine_drives_inference_components(sm: Any, aws: Any) -> None:
+    """The operations are reachable from aws-sdk Task states (the product's state machine drives
+    them): errors are ``SageMaker.…`` and timestamps reach the state's JSON as ISO-8601 strings
+    (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html)."""
+    ic_endpoint(sm)
+    create_ic(sm, "llm", copies=1)
+    wait(sm, "llm")
+    sfn = aws("stepfunctions")
+    sdk = "arn:aws:states:::aws-sdk:sagemaker:"
+    definition = {
+        "StartAt": "Describe",
+        "States": {
+            "Describe": {
+                "Type": "Task",
+                "Resource": sdk + "describeInferenceComponent",
+                "Parameters": {"InferenceComponentName.$": "$.name"},
+                "End": True,
+            }
+        },
+    }
+    arn = sfn.create_state_machine(
+        name="ic-describe", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
+    )["stateMachineArn"]
+
+    def run(name: str) -> dict[str, Any]:
+        started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"name": name}))
+        deadline = time.monotonic() + 30
+        while True:
+            out: dict[str, Any] = sfn.describe_execution(executionArn=started["executionArn"])
+            if out["status"] != "RUNNING" or time.monotonic() > deadline:
+                return out
+            time.sleep(0.02)
+
+    found = run("llm")
+    assert found["status"] == "SUCCEEDED", found.get("cause")
+    output = json.loads(found["output"])
+    assert output["InferenceComponentStatus"] == "InService"
+    assert output["RuntimeConfig"] == {"DesiredCopyCount": 1, "CurrentCopyCount": 1}
+    assert output["CreationTime"].endswith("Z")
+    missing = run("nope")
+    assert missing["status"] == "FAILED"
+    assert missing["error"].startswith("SageMaker.")
+    assert "Could not find inference component" in missing["cause"]
