@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from canary.emulator import ic_rollout, inference_components, runtime, sagemaker, traffic
+from canary.emulator import ic_checks, ic_rollout, inference_components, runtime, sagemaker, traffic
 
 HEADER = "x-amzn-sagemaker-inference-component"
 
@@ -108,7 +108,7 @@ def invoke(backend: Any, endpoint: Any, headers: dict[str, str], text: str) -> A
                 f"Inference component {name} has no copies running (copy count 0): scale it out first.",
                 400,
             )
-        image = inference_components.image(backend, spec) or ""
+        image = ic_checks.image(backend, spec) or ""
     tag = sagemaker.image_tag(image)
     status = 200
     if tag in (sagemaker.BROKEN_TAG, runtime.SERVER_ERROR_TAG):

@@ -14,8 +14,9 @@ invoked by name. This module keeps the ICs and plays their lifecycle over the em
 - UpdateInferenceComponentRuntimeConfig: ``Updating``, then the copies that fit are placed;
 - DeleteInferenceComponent: ``Deleting`` for ``weights_seconds``, then gone (its scalable target too).
 
-Transitions settle lazily on every read, against moto's clock (naive UTC). ``ic_api`` wires the API
-operations, tags, the endpoint config checks and Application Auto Scaling onto moto.
+Transitions settle lazily on every read, against moto's clock (naive UTC). ``ic_checks`` checks a
+request against the endpoint, its models and its room; ``ic_api`` wires the API operations, tags, the
+endpoint config checks and Application Auto Scaling onto moto.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from canary.emulator import ic_capacity, ic_rollout
+from canary.emulator import ic_capacity, ic_checks, ic_rollout
 
 DIMENSION = "sagemaker:inference-component:DesiredCopyCount"
 """The Application Auto Scaling dimension of an IC's copy count (ResourceId ``inference-component/NAME``)."""
@@ -124,135 +125,9 @@ def get(backend: Any, name: str) -> Component:
     return component
 
 
-# --- what the endpoint offers -----------------------------------------------------------------------
-
-
 def hosts_components(variant: dict[str, Any]) -> bool:
     """A config's production variant for ICs: instances and no model."""
     return not variant.get("ModelName") and bool(variant.get("InstanceType"))
-
-
-def _variant(backend: Any, endpoint: Any, name: str | None) -> tuple[str, str | None, int]:
-    """The variant hosting an IC: its name, instance type and instances; refused when unfit."""
-    from canary.emulator import sagemaker
-
-    tracked = sagemaker._settle(backend, endpoint)
-    variants = list(endpoint.production_variants or [])
-    if name is None and len(variants) == 1:
-        name = variants[0]["VariantName"]
-    found = next((v for v in variants if v["VariantName"] == name), None)
-    if found is None:
-        raise _invalid(f'Could not find variant "{name}" in endpoint "{endpoint.arn}".')
-    config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
-    spec: dict[str, Any] = next(
-        (v for v in getattr(config, "production_variants", None) or [] if v.get("VariantName") == name), {}
-    )
-    if not hosts_components(spec):
-        raise _invalid(
-            f'Variant "{name}" of endpoint "{endpoint.arn}" is not set up for inference components: '
-            "its endpoint configuration names a model. Use an endpoint configuration whose variant has "
-            "an instance type and no ModelName."
-        )
-    count = int(found.get("CurrentInstanceCount") or 0)
-    return str(name), tracked.instance_types.get(str(name)), count
-
-
-def running_copies(
-    backend: Any, endpoint: str, variant: str, *, skip: str | None = None
-) -> list[tuple[ic_capacity.Size, int]]:
-    """Copies placed on a variant by its ICs now (rollouts counted old and new), but ``skip``'s."""
-    out: list[tuple[ic_capacity.Size, int]] = []
-    for component in store(backend).values():
-        if component.name == skip or (component.endpoint_name, component.variant_name) != (endpoint, variant):
-            continue
-        if component.spec.get("BaseInferenceComponentName"):
-            continue  # an adapter runs in its base's copies
-        rollout = component.rollout
-        if component.status == "Updating" and rollout is not None and not rollout.done:
-            step = ic_rollout.current(rollout)
-            out.append((ic_capacity.need(rollout.old_spec), step.old))
-            out.append((ic_capacity.need(rollout.new_spec), step.new))
-        elif component.status in ("InService", "Updating", "Creating"):
-            placed = component.copies if component.status == "Creating" else component.current
-            out.append((ic_capacity.need(component.spec), placed))
-    return out
-
-
-# --- checks -----------------------------------------------------------------------------------------
-
-
-def image(backend: Any, spec: dict[str, Any]) -> str | None:
-    """The image an IC's copies run: its Container's, else its model's, else its base IC's."""
-    from canary.emulator import sagemaker
-
-    container = spec.get("Container") or {}
-    if container.get("Image"):
-        return str(container["Image"])
-    if spec.get("ModelName"):
-        return sagemaker.model_image(backend, spec["ModelName"])
-    base = store(backend).get(str(spec.get("BaseInferenceComponentName") or ""))
-    return image(backend, base.spec) if base is not None else None
-
-
-def _health_failure(backend: Any, name: str, spec: dict[str, Any]) -> str | None:
-    from canary.emulator import sagemaker
-
-    found = image(backend, spec)
-    if found is not None and sagemaker.image_tag(found) == sagemaker.BROKEN_TAG:
-        return (
-            f"The container for inference component {name} did not pass the ping health check. "
-            "Please check CloudWatch logs for this inference component."
-        )
-    return None
-
-
-def check_spec(backend: Any, endpoint_name: str, spec: dict[str, Any]) -> None:
-    """A Specification as SageMaker takes it: a model or a container, compute requirements (except
-    for an adapter, which names its base IC on the same endpoint)."""
-    base = spec.get("BaseInferenceComponentName")
-    if base:
-        found = store(backend).get(str(base))
-        if found is None or found.endpoint_name != endpoint_name:
-            raise _invalid(
-                f'Could not find base inference component "{_arn(backend, str(base))}" on endpoint '
-                f'"{endpoint_name}".'
-            )
-        if spec.get("ComputeResourceRequirements"):
-            raise _invalid(
-                "ComputeResourceRequirements cannot be set for an adapter inference component: it runs "
-                f"in the copies of its base inference component {base}."
-            )
-        return
-    if bool(spec.get("ModelName")) == bool((spec.get("Container") or {}).get("Image")):
-        raise _invalid("Specify exactly one of Specification.ModelName or Specification.Container.")
-    if spec.get("ModelName") and spec["ModelName"] not in backend._models:
-        from moto.sagemaker.utils import arn_formatter
-
-        arn = arn_formatter("model", spec["ModelName"], backend.account_id, backend.region_name)
-        raise _invalid(f'Could not find model "{arn}".')
-    if not spec.get("ComputeResourceRequirements"):
-        raise _invalid(
-            "Specification.ComputeResourceRequirements is required for an inference component that "
-            "is not an adapter (it has no BaseInferenceComponentName)."
-        )
-
-
-def _settled_endpoint(backend: Any, endpoint_name: str) -> Any:
-    from canary.emulator import sagemaker
-
-    endpoint = backend.endpoints.get(endpoint_name)
-    if endpoint is None:
-        from moto.sagemaker.utils import arn_formatter
-
-        arn = arn_formatter("endpoint", endpoint_name, backend.account_id, backend.region_name)
-        raise _invalid(f'Could not find endpoint "{arn}".')
-    sagemaker._settle(backend, endpoint)
-    if endpoint.endpoint_status != "InService":
-        raise _invalid(
-            f'Cannot create or update an inference component on endpoint "{endpoint.arn}" in status '
-            f"{endpoint.endpoint_status}; wait until it is InService."
-        )
-    return endpoint
 
 
 # --- operations -------------------------------------------------------------------------------------
@@ -274,9 +149,9 @@ def create(
         sagemaker_settings.check_tags(tags)
         if name in store(backend):
             raise _invalid(f'Cannot create already existing inference component "{_arn(backend, name)}".')
-        endpoint = _settled_endpoint(backend, endpoint_name)
-        variant, instance_type, instances = _variant(backend, endpoint, variant_name)
-        check_spec(backend, endpoint_name, spec)
+        endpoint = ic_checks.settled_endpoint(backend, endpoint_name)
+        variant, instance_type, instances = ic_checks.variant(backend, endpoint, variant_name)
+        ic_checks.check_spec(backend, endpoint_name, spec)
         adapter = bool(spec.get("BaseInferenceComponentName"))
         copies = int((runtime or {}).get("CopyCount", 0)) if not adapter else 0
         if not adapter and copies < 1:
@@ -299,12 +174,15 @@ def create(
             tags=list(tags or []),
             backend=backend,
         )
-        failure = _health_failure(backend, name, spec)
+        failure = ic_checks.health_failure(backend, name, spec)
         if failure is None and not adapter:
             short = ic_capacity.shortfall(
                 instance_type,
                 instances,
-                [*running_copies(backend, endpoint_name, variant), (ic_capacity.need(spec), copies)],
+                [
+                    *ic_checks.running_copies(backend, endpoint_name, variant),
+                    (ic_capacity.need(spec), copies),
+                ],
             )
             if short is not None:
                 failure = f"Insufficient capacity to place inference component {name}: {short}."
@@ -361,10 +239,10 @@ def update(
             raise _invalid(
                 f'Cannot update inference component "{component.arn}" in status {component.status}.'
             )
-        endpoint = _settled_endpoint(backend, component.endpoint_name)
-        _, instance_type, instances = _variant(backend, endpoint, component.variant_name)
+        endpoint = ic_checks.settled_endpoint(backend, component.endpoint_name)
+        _, instance_type, instances = ic_checks.variant(backend, endpoint, component.variant_name)
         new_spec = copy.deepcopy(spec) if spec is not None else copy.deepcopy(component.spec)
-        check_spec(backend, component.endpoint_name, new_spec)
+        ic_checks.check_spec(backend, component.endpoint_name, new_spec)
         old, target = component.current, int((runtime or {}).get("CopyCount", component.copies))
         timings = _timings()
         scale = float(timings.deployment_wait_scale)
@@ -406,10 +284,12 @@ def update(
             shift=clock[1],
             account=backend.account_id,
             region=backend.region_name,
-            failure=_health_failure(backend, name, new_spec),
+            failure=ic_checks.health_failure(backend, name, new_spec),
         )
         if not new_spec.get("BaseInferenceComponentName"):
-            others = running_copies(backend, component.endpoint_name, component.variant_name, skip=name)
+            others = ic_checks.running_copies(
+                backend, component.endpoint_name, component.variant_name, skip=name
+            )
             at = 0.0
             for step in steps:
                 if step.provisioning:
@@ -447,9 +327,9 @@ def update_runtime(backend: Any, name: str, desired: dict[str, Any]) -> Componen
                 "component's; update the base's copy count."
             )
         count = int(desired.get("CopyCount", component.copies))
-        endpoint = _settled_endpoint(backend, component.endpoint_name)
-        _, instance_type, instances = _variant(backend, endpoint, component.variant_name)
-        others = running_copies(backend, component.endpoint_name, component.variant_name, skip=name)
+        endpoint = ic_checks.settled_endpoint(backend, component.endpoint_name)
+        _, instance_type, instances = ic_checks.variant(backend, endpoint, component.variant_name)
+        others = ic_checks.running_copies(backend, component.endpoint_name, component.variant_name, skip=name)
         placed = count
         while placed > 0 and ic_capacity.shortfall(
             instance_type, instances, [*others, (ic_capacity.need(component.spec), placed)]
