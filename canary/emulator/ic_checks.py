@@ -27,7 +27,8 @@ def _ics() -> Any:
 
 
 def variant(backend: Any, endpoint: Any, name: str | None) -> tuple[str, str | None, int]:
-    """The variant hosting an IC: its name, instance type and instances; refused when unfit."""
+    """The variant hosting an IC: its name, instance type and the instances its copies may use (its
+    ``MaxInstanceCount`` under managed instance scaling); refused when unfit."""
     from canary.emulator import sagemaker
 
     tracked = sagemaker._settle(backend, endpoint)
@@ -48,6 +49,12 @@ def variant(backend: Any, endpoint: Any, name: str | None) -> tuple[str, str | N
             "an instance type and no ModelName."
         )
     count = int(found.get("CurrentInstanceCount") or 0)
+    scaling = spec.get("ManagedInstanceScaling") or {}
+    if scaling.get("Status") == "ENABLED" and scaling.get("MaxInstanceCount"):
+        # "The maximum number of instances that the endpoint can provision when it scales up"
+        # (API_ProductionVariantManagedInstanceScaling): copies get room up to MaxInstanceCount
+        # instances. The instances launched for them are not shown in DescribeEndpoint.
+        count = max(count, int(scaling["MaxInstanceCount"]))
     return str(name), tracked.instance_types.get(str(name)), count
 
 

@@ -48,8 +48,11 @@ def model(sm: Any, name: str, tag: str) -> str:
     return name
 
 
-def ic_endpoint(sm: Any, instances: int = 2, instance_type: str = "ml.g5.12xlarge", name: str = "ep") -> str:
-    """An InService endpoint whose variant AllTraffic hosts ICs (instances, no model)."""
+def ic_endpoint(
+    sm: Any, instances: int = 2, instance_type: str = "ml.g5.12xlarge", name: str = "ep", managed: int = 0
+) -> str:
+    """An InService endpoint whose variant AllTraffic hosts ICs (instances, no model); ``managed``:
+    managed instance scaling up to that many instances."""
     sm.create_endpoint_config(
         EndpointConfigName=f"{name}-cfg",
         ExecutionRoleArn=ROLE,
@@ -58,8 +61,18 @@ def ic_endpoint(sm: Any, instances: int = 2, instance_type: str = "ml.g5.12xlarg
                 "VariantName": "AllTraffic",
                 "InstanceType": instance_type,
                 "InitialInstanceCount": instances,
-                "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4},
                 "RoutingConfig": {"RoutingStrategy": "LEAST_OUTSTANDING_REQUESTS"},
+                **(
+                    {
+                        "ManagedInstanceScaling": {
+                            "Status": "ENABLED",
+                            "MinInstanceCount": 1,
+                            "MaxInstanceCount": managed,
+                        }
+                    }
+                    if managed
+                    else {}
+                ),
             }
         ],
     )
@@ -119,7 +132,7 @@ def test_endpoint_for_inference_components(sm: Any) -> None:
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html,
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html). Measured on
     AWS (stdapi-ai/stdapi.ai#43): such a config needs ExecutionRoleArn."""
-    ic_endpoint(sm)
+    ic_endpoint(sm, managed=4)
     variant = sm.describe_endpoint(EndpointName="ep")["ProductionVariants"][0]
     assert variant["CurrentInstanceCount"] == 2
     assert variant["ManagedInstanceScaling"]["MaxInstanceCount"] == 4
@@ -228,8 +241,11 @@ def test_capacity_rule_and_broken_image(sm: Any) -> None:
     """Copies reserve their ComputeResourceRequirements on the variant's instances
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentComputeResourceRequirements.html);
     ml.g5.12xlarge has 4 GPUs (https://aws.amazon.com/sagemaker/ai/pricing/), so two instances hold
-    eight one-GPU copies: a ninth fails. A broken image fails its health check. Both end Failed with
-    a FailureReason (the wording is the emulator's)."""
+    eight one-GPU copies: a ninth fails. Under managed instance scaling copies have room up to
+    MaxInstanceCount instances ("The maximum number of instances that the endpoint can provision",
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantManagedInstanceScaling.html;
+    that copies get that room at once is the emulator's reading). A broken image fails its health check.
+    Both failures end Failed with a FailureReason (the wording is the emulator's)."""
     ic_endpoint(sm, instances=2)
     create_ic(sm, "a", copies=6)
     assert wait(sm, "a")["InferenceComponentStatus"] == "InService"
@@ -251,6 +267,14 @@ def test_capacity_rule_and_broken_image(sm: Any) -> None:
     broken = wait(sm, "bad")
     assert broken["InferenceComponentStatus"] == "Failed"
     assert "ping health check" in broken["FailureReason"]
+    ic_endpoint(sm, instances=1, managed=3, name="grows")
+    sm.create_inference_component(
+        InferenceComponentName="big",
+        EndpointName="grows",
+        Specification=new_spec(sm, "big", "v1"),
+        RuntimeConfig={"CopyCount": 12},  # three instances' worth: room under managed scaling (max 3)
+    )
+    assert wait(sm, "big")["InferenceComponentStatus"] == "InService"
 
 
 def test_rolling_update_replaces_copies_in_batches(sm: Any) -> None:
