@@ -26,7 +26,7 @@ baking period (read from the emulator's CloudWatch alarm history, as ``guardrail
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -78,7 +78,6 @@ class Rollout:
     rollback: tuple[Step, ...] = ()
     done: bool = False
     credit: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def timeline(self) -> list[tuple[float, Step]]:
         """Each step that runs with its start (seconds after ``started``), rollback included."""
