@@ -14,6 +14,7 @@ def install() -> None:
         child_executions,
         cloudwatch,
         faults,
+        ic_api,
         jsonata_eval,
         local_storage,
         payload_limits,
@@ -36,6 +37,7 @@ def install() -> None:
         sns,
         servicequotas,
         faults,
+        ic_api,
     ):
         module.install()
     _install_module_list_once()
@@ -67,6 +69,8 @@ def reset() -> None:
         autoscaling,
         cloudwatch,
         faults,
+        ic_runtime,
+        inference_components,
         instances,
         runtime,
         sagemaker,
@@ -83,5 +87,7 @@ def reset() -> None:
         servicequotas,
         instances,
         faults,
+        inference_components,
+        ic_runtime,
     ):
         module.reset()

@@ -22,6 +22,8 @@ synchronous InvokeEndpoint is refused with ``ValidationError`` (HTTP 400), SageM
 a request it will not serve; the wording is the emulator's.
 
 Every invocation is recorded (``invocations()``) so tests can assert which variant was reached.
+An endpoint that hosts inference components, or a request naming one (``InferenceComponentName``),
+is answered by ``ic_runtime`` instead.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _route(endpoint: Any, target: str | None) -> dict[str, Any] | None:
 def _invoke_endpoint_response(self: Any) -> Any:
     from moto.sagemaker.models import sagemaker_backends
 
-    from canary.emulator import guardrails_run, sagemaker
+    from canary.emulator import guardrails_run, ic_runtime, sagemaker
 
     name = self.path.split("/")[2]
     headers = {key.lower(): value for key, value in self.headers.items()}
@@ -130,6 +132,9 @@ def _invoke_endpoint_response(self: Any) -> Any:
     }
     if endpoint is not None:
         sagemaker.settle_endpoint(backend, endpoint)
+        answer = ic_runtime.invoke(backend, endpoint, headers, text)  # InferenceComponentName
+        if answer is not None:
+            return answer
     variant = None if endpoint is None else _route(endpoint, target)
     if endpoint is None or variant is None:
         _record(Invocation(variant=None, status=400, **record))

@@ -40,7 +40,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from canary.emulator import guardrails, guardrails_run, instances, sagemaker_settings, scaling_targets
+from canary.emulator import (
+    guardrails,
+    guardrails_run,
+    inference_components,
+    instances,
+    sagemaker_settings,
+    scaling_targets,
+)
 
 VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 """The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
@@ -429,6 +436,8 @@ def _create_endpoint_config(self: Any, endpoint_config_name: str, **kwargs: Any)
             arn = _arn(self, "endpoint-config", endpoint_config_name)
             raise _invalid(f'Cannot create already existing endpoint configuration "{arn}".')
         for variant in kwargs.get("production_variants") or []:
+            if inference_components.hosts_components(variant):  # no model: it hosts inference components
+                continue
             if variant.get("ModelName") not in self._models:
                 raise _invalid(f'Could not find model "{_arn(self, "model", variant.get("ModelName"))}".')
         return _originals["create_endpoint_config"](self, endpoint_config_name=endpoint_config_name, **kwargs)
