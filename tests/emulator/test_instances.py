@@ -84,7 +84,7 @@ def test_a_failed_update_ends_on_the_old_fleet(aws: Any, emulator: Emulator) -> 
 
 
 def test_a_scale_out_adds_instances_to_the_named_variant_only(aws: Any, emulator: Emulator) -> None:
-    emulator.set_timings(EmulatorTimings(weights_seconds=0.2))
+    emulator.set_timings(EmulatorTimings(update_seconds=0.2))  # a scale-out provisions: an update's time
     sm = aws("sagemaker")
     config = _config(sm, "c1", [("Live", "m1", 4, M5), ("Canary", "m2", 1, M5)])
     sm.create_endpoint(EndpointName="ep", EndpointConfigName=config)

@@ -189,8 +189,11 @@ def test_resources_are_scoped_wherever_aws_allows(path: Path) -> None:
             assert all(":sagemaker-canary-deploy" in r for r in resources), resources
         if any(a.startswith("cloudwatch:") for a in actions):
             assert resources == ["arn:aws:cloudwatch:*:*:alarm:*"]
-        if any(a.startswith("events:") for a in actions):
+        if actions == {"events:PutEvents"}:
             assert resources == ["arn:aws:events:*:*:event-bus/default"], "the gate's event, default bus only"
+        elif any(a.startswith("events:") for a in actions):
+            rule = "arn:aws:events:*:*:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"
+            assert resources == [rule], "a child execution is followed by Step Functions' own rule only"
 
 
 @pytest.mark.parametrize(
