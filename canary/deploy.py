@@ -49,6 +49,7 @@ from canary.machine import MachineState, ensure_machine, known_definition, locat
 from canary.names import Artifact, RunContext, deploy_names, execution_name
 from canary.race import START_HOLD_SECONDS, older_racing_start
 from canary.settings import Settings
+from canary.statemachine import family_of
 
 if TYPE_CHECKING:
     from types_boto3_stepfunctions.client import SFNClient
@@ -154,7 +155,9 @@ def launch(
 ) -> Deployment:
     """Start (or attach to) the execution: the first writes to AWS."""
     deployment = _launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say)
-    return replace(deployment, definition=known_definition(prepared.machine, attached=deployment.attached))
+    family = family_of(settings.strategy)
+    known = known_definition(prepared.machine, attached=deployment.attached, family=family)
+    return replace(deployment, definition=known)
 
 
 def _launch(

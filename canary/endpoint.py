@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from canary.aws import error_code
 from canary.errors import ConfigurationError
 from canary.settings import Settings
+from canary.strategy_checks import check_strategy
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
@@ -123,6 +124,7 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
         hint = hints.get(state.status or "", "wait until it is InService, then re-run")
         reason = f" ({state.failure_reason})" if state.failure_reason else ""
         raise ConfigurationError(f"endpoint-name: endpoint {name} is {state.status}{reason}: {hint}")
+    check_strategy(state, settings)
     if len(state.variants) != 1:
         listed = ", ".join(v.name for v in state.variants)
         raise ConfigurationError(
@@ -137,7 +139,7 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             "ShadowProductionVariants), then re-run"
         )
     variant = state.variants[0]
-    if settings.instance_type is None and variant.instance_type is None:
+    if settings.instance_type is None and variant.instance_type is None and not settings.guarded:
         raise ConfigurationError(
             f"instance-type: the variant {variant.name} of endpoint {name} has no instance type "
             "(serverless?): set instance-type"

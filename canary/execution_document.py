@@ -25,6 +25,7 @@ from canary.execution_input import (
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
+from canary.strategy_input import CapacitySize, StrategySettings, traffic_of
 
 
 def artifact_of(settings: Settings) -> Artifact:
@@ -79,6 +80,26 @@ def smoke_test(settings: Settings) -> SmokeTestSettings | None:
     )
 
 
+def strategy_settings(settings: Settings) -> StrategySettings | None:
+    """The ``Strategy`` block of a blue-green or rolling deploy (None: the canary flow)."""
+    if settings.strategy == "canary":
+        return None
+    traffic = traffic_of(settings.canary_weights)
+    kind, step = traffic if not isinstance(traffic, str) else ("CANARY", 20)
+    batch = settings.rolling_batch_size or CapacitySize(Type="CAPACITY_PERCENT", Value=5)
+    return StrategySettings(
+        Kind=settings.strategy,
+        Traffic=kind,
+        StepPercent=step,
+        WaitSeconds=settings.bake_seconds,
+        TerminationWaitSeconds=settings.bake_seconds,
+        BatchSize=batch,
+        RollbackBatchSize=settings.rolling_rollback_batch_size or batch,
+        ErrorRate4xx=settings.error_alarm_4xx_threshold,
+        ErrorRate5xx=settings.error_alarm_5xx_threshold,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -120,5 +141,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
             OnTimeout=settings.on_approval_timeout,
         ),
         Notify=NotifySettings(TopicArn=settings.notify_topic_arn) if settings.notify_topic_arn else None,
+        Strategy=strategy_settings(settings),
         Names=names,
     )

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from canary.strategy_input import StrategySettings
+
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
 SageMakerName = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")]
@@ -428,6 +430,10 @@ class ExecutionInput(_Doc):
     )
     Approval: ApprovalSettings | None = Field(default=None, description="Absent: no approval gate.")
     Notify: NotifySettings | None = Field(default=None, description="Absent: no notifications.")
+    Strategy: StrategySettings | None = Field(
+        default=None,
+        description="Absent: the canary flow; given: SageMaker's guardrails (guardrails.asl.json).",
+    )
     Names: DeployNames
 
     @model_validator(mode="after")

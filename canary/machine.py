@@ -53,7 +53,7 @@ def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
                 "state-machine-role-arn (or state-machine-arn to use one managed elsewhere)"
             )
         return MachineState(arn=None, bundled=True)
-    definition = statemachine.load_definition()
+    definition = statemachine.load_definition(statemachine.family_of(settings.strategy))
     deployed = sfn.describe_state_machine(stateMachineArn=arn).get("definition", "")
     try:
         current = json.loads(deployed) == json.loads(definition)
@@ -69,20 +69,23 @@ def ensure_machine(
     if not machine.bundled and machine.arn:
         return machine.arn
     name, role = settings.state_machine_name, settings.state_machine_role_arn
+    family = statemachine.family_of(settings.strategy)
     try:
         ensured = statemachine.ensure_state_machine(
-            sfn, name, role, found=(machine.arn, machine.deployed_definition)
+            sfn, name, role, found=(machine.arn, machine.deployed_definition), family=family
         )
     except ClientError as error:
         if error_code(error) != "StateMachineAlreadyExists":
             raise
         # Created by a concurrent first deploy since the lookup: read it once more, then ensure it.
-        ensured = statemachine.ensure_state_machine(sfn, name, role)
+        ensured = statemachine.ensure_state_machine(sfn, name, role, family=family)
     say(f"state machine {settings.state_machine_name}: {ensured.action} ({ensured.arn})")
     return str(ensured.arn)
 
 
-def known_definition(machine: MachineState, *, attached: bool) -> str | None:
+def known_definition(
+    machine: MachineState, *, attached: bool, family: statemachine.Family = "canary"
+) -> str | None:
     """The bundled definition when the execution surely runs it, else None (the follower reads it).
 
     UpdateStateMachine: "Running executions will continue to use the previous definition", and
@@ -95,5 +98,5 @@ def known_definition(machine: MachineState, *, attached: bool) -> str | None:
     if not machine.bundled:
         return None
     if machine.arn is None and not attached:
-        return statemachine.load_definition()
-    return statemachine.load_definition() if machine.definition_current is True else None
+        return statemachine.load_definition(family)
+    return statemachine.load_definition(family) if machine.definition_current is True else None

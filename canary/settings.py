@@ -45,9 +45,10 @@ from canary.parsers import (
     text_of,
 )
 from canary.settings_checks import CheckInputs
+from canary.settings_strategy import StrategyInputs, default_machine_name
 
 
-class Settings(CheckInputs):
+class Settings(StrategyInputs, CheckInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
@@ -85,9 +86,8 @@ class Settings(CheckInputs):
     autoscaling_max_capacity: int | None = Field(default=None, alias=input_alias("autoscaling-max-capacity"))
     autoscaling_target: float | None = Field(default=None, alias=input_alias("autoscaling-target"))
     state_machine_arn: str | None = Field(default=None, alias=input_alias("state-machine-arn"))
-    state_machine_name: str = Field(
-        default="sagemaker-canary-deploy", alias=input_alias("state-machine-name")
-    )
+    state_machine_name: str = Field(default="", alias=input_alias("state-machine-name"))
+    """Empty: the bundled machine of the strategy (settings_strategy.default_machine_name)."""
     state_machine_role_arn: str | None = Field(default=None, alias=input_alias("state-machine-role-arn"))
     execution_name: str | None = Field(default=None, alias=input_alias("execution-name"))
     endpoint_poll_seconds: int = Field(default=10, alias=input_alias("endpoint-poll-seconds"))
@@ -161,8 +161,8 @@ class Settings(CheckInputs):
 
     @field_validator("state_machine_name", mode="before")
     @classmethod
-    def _state_machine_name(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["state_machine_name"].default)
+    def _state_machine_name(cls, value: object, info: ValidationInfo) -> str:
+        text = text_of(value) or default_machine_name(info.data.get("strategy"))
         if not SFN_NAME.match(text):
             raise ValueError(
                 f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
