@@ -29,6 +29,7 @@ from canary.comparison import Check, numbers_of, verdict_line
 from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
+from canary.guardrail_lines import GUARDED_PHASE, guarded_plan, pending_deployment
 from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.task_lines import (
@@ -79,6 +80,7 @@ PHASES: Mapping[str, str] = {
     "Gate": "Approval after {weight}%",
     "CreateFinalConfig": "Promote",
     "Rollback": "Rollback",
+    "CreateAlarms": GUARDED_PHASE,  # canary/guardrails.asl.yaml: SageMaker deploys from here on
 }
 """Phase groups, by the state that starts them."""
 
@@ -194,6 +196,8 @@ class Renderer:
         self.timeline.append(TimelineEntry(at, self._elapsed(at), title, f"{title} started", "info"))
         if title == "First deploy":
             self._print(at, "info", "first deploy: no canary, the new model takes all traffic once InService")
+        elif title == GUARDED_PHASE:
+            self._print(at, "info", guarded_plan(self._in()))
         elif title.startswith("Canary") and not self._planned:
             self._planned = True
             self._print(at, "info", self._plan())
@@ -340,6 +344,7 @@ class Renderer:
                 result.get("EndpointStatus"),
                 result.get("EndpointConfigName"),
                 json.dumps(result.get("ProductionVariants"), default=str, sort_keys=True),
+                pending_deployment(result),
             )
             if seen == self._last_endpoint:
                 return  # the same endpoint again (another poll, the rollback's first look)

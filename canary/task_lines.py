@@ -12,6 +12,7 @@ from typing import Any
 
 from canary.comparison import check_line, numbers_of
 from canary.gate_lines import gate_answered
+from canary.guardrail_lines import pending_deployment, put_alarm_line, rollback_started
 from canary.summary import Level
 
 
@@ -74,6 +75,10 @@ def describe_endpoint(
         level = "error"
     elif status == "Failed":
         level = "error"
+    progress = pending_deployment(result)
+    if progress:
+        text += f" — {progress}"
+        level = "warn" if rollback_started(result) else level
     return level, text
 
 
@@ -173,7 +178,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "deleteEndpointConfig"): _simple("deleted endpoint config {EndpointConfigName}"),
     ("sagemaker", "deleteModel"): _simple("deleted model {ModelName}"),
     ("cloudwatch", "describeAlarms"): _describe_alarms,
-    ("cloudwatch", "putMetricAlarm"): _simple("created alarm {AlarmName}: {MetricName} > {Threshold}"),
+    ("cloudwatch", "putMetricAlarm"): lambda params, _: ("info", put_alarm_line(params)),
     ("cloudwatch", "deleteAlarms"): _simple("deleted the canary alarms"),
     ("cloudwatch", "getMetricData"): _metrics,
     ("applicationautoscaling", "describeScalableTargets"): _scalable_targets,
