@@ -36,6 +36,7 @@ from tests.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = ROOT / "canary" / "statemachine.asl.json"
+GUARDRAILS = ROOT / "canary" / "guardrails.asl.json"
 SM_POLICY = ROOT / "iam" / "state-machine-role-policy.json"
 CI_POLICY = ROOT / "iam" / "ci-role-policy.json"
 CI_TRUST = ROOT / "iam" / "ci-role-trust-policy.json"
@@ -115,9 +116,10 @@ def _tasks(states: dict[str, Any]) -> list[str]:
 
 
 def definition_actions() -> set[str]:
-    """IAM actions of every aws-sdk Task of the bundled definition."""
+    """IAM actions of every aws-sdk Task of the bundled definitions (canary and guardrails)."""
     actions = set()
-    for resource in _tasks(_load(DEFINITION)["States"]):
+    tasks = _tasks(_load(DEFINITION)["States"]) + _tasks(_load(GUARDRAILS)["States"])
+    for resource in tasks:
         match = re.fullmatch(
             r"arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)(?:\.waitForTaskToken)?", resource
         )
@@ -155,7 +157,8 @@ def test_resources_are_scoped_wherever_aws_allows(path: Path) -> None:
         if any(a.startswith("sagemaker:") for a in actions):
             assert all(SAGEMAKER_RESOURCE.match(r) for r in resources), resources
         if any(a.startswith("states:") for a in actions):
-            assert all(":sagemaker-canary-deploy" in r for r in resources), resources
+            bundled = (":sagemaker-canary-deploy", ":sagemaker-guardrails-deploy")  # the two definitions
+            assert all(any(name in r for name in bundled) for r in resources), resources
         if any(a.startswith("cloudwatch:") for a in actions):
             assert resources == ["arn:aws:cloudwatch:*:*:alarm:*"]
 
