@@ -133,9 +133,13 @@ def rolling_batch_problem(size: CapacitySize, fleet: int, what: str) -> str | No
     batch = size.instances(fleet)
     if fleet < 2 or batch * 2 > fleet or (size.Type == "INSTANCE_COUNT" and batch * 100 < 5 * fleet):
         written = f"{size.Value}%" if size.Type == "CAPACITY_PERCENT" else str(size.Value)
+        fix = (
+            "a fleet of one instance cannot be updated in batches: use strategy: blue-green"
+            if fleet < 2
+            else f"choose at most {fleet // 2} instance(s) ({50}%), or strategy: blue-green"
+        )
         return (
-            f"{what} {written} is {batch} of the variant's {fleet} instance(s); SageMaker's rolling batches "
-            "are 5-50% of the fleet, so a fleet needs at least 2 instances: choose a batch within it, "
-            "or strategy: blue-green"
+            f"{what}: {written} is {batch} of the variant's {fleet} instance(s), but SageMaker's rolling "
+            f"batches are 5-50% of the fleet: {fix}"
         )
     return None
