@@ -43,7 +43,6 @@ from canary.cancellation import (
 )
 from canary.clients import Clients, make_clients
 from canary.deploy import Deployment, launch, prepare
-from canary.dry_run import plan_lines
 from canary.endpoint import describe_endpoint
 from canary.errors import Cancelled, ConfigurationError
 from canary.failures import REPORTED, failure_of
@@ -52,6 +51,7 @@ from canary.names import RunContext
 from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, ReportedOutcome, classify
 from canary.race import start_hold_seconds
 from canary.settings import Settings, load_settings
+from canary.strategy_plan import dry_run_lines
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
@@ -207,7 +207,7 @@ class Action:
             self.report.model_name = prepared.attach_to.names.Model
         if settings.dry_run:
             self.runner.group(f"Plan for endpoint {settings.endpoint_name} (dry run)")
-            for line in plan_lines(settings, prepared):
+            for line in dry_run_lines(settings, prepared):
                 self.runner.line(line)
             self.runner.endgroup()
             self.report.outcome = "dry-run"

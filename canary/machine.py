@@ -42,7 +42,8 @@ class MachineState:
 def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
     """Read-only: the machine to start, or the facts needed to create it. Raises ConfigurationError."""
     if settings.state_machine_arn:
-        statemachine.check_state_machine(sfn, settings.state_machine_arn)
+        family = statemachine.family_of(settings.strategy)
+        statemachine.check_state_machine(sfn, settings.state_machine_arn, family)
         return MachineState(arn=settings.state_machine_arn, bundled=False)
     arn = statemachine._find(sfn, settings.state_machine_name)
     if arn is None:

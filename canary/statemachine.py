@@ -106,11 +106,19 @@ def ensure_state_machine(
     return EnsuredStateMachine(arn=arn, action="updated")
 
 
-def check_state_machine(sfn: SFNClient, arn: str) -> None:
+def family_in(definition: str) -> Family | None:
+    """Which bundled flow a deployed definition is (by what its first state checks), None: neither."""
+    if "$i.Strategy.Kind" in definition:
+        return "guardrails"
+    return "canary" if "$i.CanaryWeights" in definition else None
+
+
+def check_state_machine(sfn: SFNClient, arn: str, family: Family | None = None) -> None:
     """Check that a state machine given by ARN exists and is a standard workflow.
 
-    Raises :class:`~canary.errors.ConfigurationError` naming the input when it is missing, or an
-    express workflow (those last at most 5 minutes and keep no history to follow).
+    Raises :class:`~canary.errors.ConfigurationError` naming the input when it is missing, an
+    express workflow (those last at most 5 minutes and keep no history to follow), or (``family``
+    given) one of the bundled flows other than the strategy's.
     """
     try:
         described = sfn.describe_state_machine(stateMachineArn=arn)
@@ -126,4 +134,12 @@ def check_state_machine(sfn: SFNClient, arn: str) -> None:
         raise ConfigurationError(
             f"state-machine-arn: {arn} is an {described.get('type')} workflow; canary deploys take longer "
             "than express workflows may run: use a STANDARD state machine"
+        )
+    deployed = family_in(str(described.get("definition", "")))
+    if family is not None and deployed is not None and deployed != family:
+        wanted = "canary/guardrails.asl.json" if family == "guardrails" else "canary/statemachine.asl.json"
+        raise ConfigurationError(
+            f"state-machine-arn: {arn} runs the {deployed} flow, but this strategy needs the {family} flow "
+            f"({wanted}; docs/strategies.md): give the state machine of that definition, or set strategy "
+            "to match"
         )

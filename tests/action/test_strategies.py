@@ -23,7 +23,7 @@ import pytest
 
 from canary.emulator import Emulator
 from canary.emulator.guardrails_run import Moment, deployment_timeline, fail_next_rollback
-from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Runner, base_inputs
+from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Recorder, Runner, base_inputs
 from tests.conftest import timings
 
 ENDPOINT = "churn-model"
@@ -250,3 +250,17 @@ def test_a_failed_rollback_is_failed_with_what_to_do(runner: Runner, aws: Any) -
     assert result.outputs["outcome"] == "failed"
     errors = result.errors()
     assert any("UpdateRollbackFailed" in e and "update-endpoint" in e for e in errors), errors
+
+
+def test_dry_run_of_a_rolling_deploy_says_what_sagemaker_will_do_and_changes_nothing(
+    runner: Runner, aws: Any, recorder: Recorder
+) -> None:
+    make_fleet(aws, 4)
+    recorder.clear()
+    result = runner.run(inputs("rolling", rolling_batch_size="1", dry_run="true"))
+    assert result.returncode == 0, log(result)
+    assert "rolling update by SageMaker: batches of 1 instance(s)" in result.stdout, log(result)
+    assert "peak: 5 ml.m5.large instances (steady: 4)" in result.stdout, log(result)
+    assert "step 1: 20% to the canary" not in result.stdout
+    assert "-abort" in result.stdout
+    assert recorder.writes == [], recorder.operations
