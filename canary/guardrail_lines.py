@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from canary.summary import Level
+
 
 def pending_deployment(result: Mapping[str, Any]) -> str | None:
     """`` — Baking: Baking, batch 2 of 4: 50% of traffic on the new fleet. (2 new instances)`` for a
@@ -36,6 +38,15 @@ def pending_deployment(result: Mapping[str, Any]) -> str | None:
     return "; ".join(parts) or None
 
 
+def with_progress(shown: tuple[Level, str], result: Mapping[str, Any]) -> tuple[Level, str]:
+    """The endpoint's line with SageMaker's progress appended (a rollback in progress warns)."""
+    level, text = shown
+    progress = pending_deployment(result)
+    if not progress:
+        return level, text
+    return ("warn" if rollback_started(result) else level), f"{text} — {progress}"
+
+
 def rollback_started(result: Mapping[str, Any]) -> bool:
     """SageMaker is rolling the deployment back (``RollingBack``, or a stage message saying so)."""
     if result.get("EndpointStatus") == "RollingBack":
@@ -53,6 +64,9 @@ def put_alarm_line(params: Mapping[str, Any]) -> str:
         return f"created alarm {name}: {what} >= {params.get('Threshold', '?')}"
     return f"created alarm {name}: {params.get('MetricName', '?')} > {params.get('Threshold', '?')}"
 
+
+QUIET_WHEN_OK = "WatchAlarms"
+"""The guardrails flow's alarm read while SageMaker deploys: shown only when an alarm is in ALARM."""
 
 GUARDED_PHASE = "SageMaker deployment"
 """The log group in which SageMaker deploys (from the deploy's alarms to the outcome)."""

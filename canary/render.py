@@ -29,7 +29,13 @@ from canary.comparison import Check, numbers_of, verdict_line
 from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
-from canary.guardrail_lines import GUARDED_PHASE, guarded_plan, pending_deployment
+from canary.guardrail_lines import (
+    GUARDED_PHASE,
+    QUIET_WHEN_OK,
+    guarded_plan,
+    pending_deployment,
+    with_progress,
+)
 from canary.outcome import Outcome
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.task_lines import (
@@ -328,6 +334,8 @@ class Renderer:
         try:
             if key == ("sagemaker", "describeEndpoint"):
                 shown = describe_endpoint(self._params, result, self._expected_config())
+                if self.phase == GUARDED_PHASE:  # SageMaker's own progress (canary/guardrail_lines.py)
+                    shown = with_progress(shown, result)
             else:
                 shown = line(self._params, result) if line else ("info", f"{self._state}: {call} done")
         except (AttributeError, TypeError, ValueError, KeyError):
@@ -344,7 +352,7 @@ class Renderer:
                 result.get("EndpointStatus"),
                 result.get("EndpointConfigName"),
                 json.dumps(result.get("ProductionVariants"), default=str, sort_keys=True),
-                pending_deployment(result),
+                pending_deployment(result) if self.phase == GUARDED_PHASE else None,
             )
             if seen == self._last_endpoint:
                 return  # the same endpoint again (another poll, the rollback's first look)
@@ -355,6 +363,8 @@ class Renderer:
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
+            if self._state == QUIET_WHEN_OK and level == "ok":
+                return  # SageMaker watches the alarms; the log names them only as they fire
             milestone = level == "error"
             text += self._into_bake(ev.timestamp)
         if call == "getMetricData" and (numbers := numbers_of(result)) is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from canary.comparison import check_line, numbers_of
 from canary.gate_lines import gate_answered
-from canary.guardrail_lines import pending_deployment, put_alarm_line, rollback_started
+from canary.guardrail_lines import put_alarm_line
 from canary.summary import Level
 
 
@@ -75,10 +75,6 @@ def describe_endpoint(
         level = "error"
     elif status == "Failed":
         level = "error"
-    progress = pending_deployment(result)
-    if progress:
-        text += f" — {progress}"
-        level = "warn" if rollback_started(result) else level
     return level, text
 
 
