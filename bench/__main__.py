@@ -58,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="figures to skip, comma separated (history,deploy,transitions,mitigation,startup,footprint)",
+        help="figures to skip, comma separated "
+        "(history,deploy,transitions,mitigation,strategies,startup,footprint)",
     )
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
 
-    from bench import footprint, history, latency, mitigation, startup, transitions
+    from bench import footprint, history, latency, mitigation, startup, strategies, transitions
     from bench.common import start_emulator
 
     def log(text: str) -> None:
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             mitigated = _timed(results, "mitigation", lambda: mitigation.run(emulator), log)
             if mitigated is not None:
                 results["mitigation"] = mitigated
+        if "strategies" not in skip:
+            guarded = _timed(results, "strategies", lambda: strategies.run(emulator), log)
+            if guarded is not None:
+                results["strategies"] = guarded
         if "footprint" not in skip:
             footprint_thread.join(timeout=600)
         fp = holder.get("fp")
