@@ -264,3 +264,27 @@ def test_dry_run_of_a_rolling_deploy_says_what_sagemaker_will_do_and_changes_not
     assert "step 1: 20% to the canary" not in result.stdout
     assert "-abort" in result.stdout
     assert recorder.writes == [], recorder.operations
+
+
+def test_a_new_model_that_fails_its_health_check_is_rolled_back_not_deployed(
+    runner: Runner, aws: Any
+) -> None:
+    """SageMaker rolls a deployment whose new instances fail their health check back to the old
+    config with a FailureReason (API_DescribeEndpoint): ``Canary.UpdateFailed``, rolled-back, exit 1."""
+    original = make_fleet(aws, 4)
+    broken = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/model:broken"
+    result = runner.run(inputs("rolling", rolling_batch_size="1", wait_minutes="5", image_uri=broken))
+    assert result.returncode == 1, log(result)
+    assert result.outputs["outcome"] == "rolled-back"
+    assert any("Canary.UpdateFailed" in error for error in result.errors()), result.errors()
+    assert aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == original
+    assert [m["ModelName"] for m in aws("sagemaker").list_models()["Models"]] == ["old-model"]
+
+
+def test_a_first_deploy_with_a_strategy_creates_the_endpoint(runner: Runner, aws: Any) -> None:
+    result = runner.run(inputs("rolling", instance_type="ml.m5.large"))
+    assert result.returncode == 0, log(result)
+    assert result.outputs["outcome"] == "deployed"
+    endpoint = aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)
+    assert endpoint["EndpointConfigName"] == result.outputs["endpoint-config-name"]
+    assert "LastDeploymentConfig" not in endpoint, "a first deploy is a CreateEndpoint, no guardrails"

@@ -276,3 +276,15 @@ def test_the_guardrails_flow_carries_the_canary_flows_fields() -> None:
     for listed in re.findall(r"\$pick\(\$(?:v|config|model(?:\.PrimaryContainer)?), (\[[^\]]*\])", canary):
         assert listed in guardrails
     assert '"ServerlessConfig"' in guardrails, "serverless memory, max and provisioned concurrency"
+
+
+def test_the_guardrails_definition_stays_within_its_size() -> None:
+    """The second definition (strategy blue-green / rolling) is held to its measured size
+    (docs/strategies.md): 730 source lines and 40 states (Map inner states included) at most; it grows only with a reason."""
+    from canary.statemachine import GUARDRAILS_PATH
+    from canary.statemachine import load_definition as load
+
+    source = GUARDRAILS_PATH.with_suffix("").with_suffix(".asl.yaml").read_text(encoding="utf-8")
+    states = list(_states(json.loads(load("guardrails"))["States"]))
+    assert len(source.splitlines()) <= 730
+    assert len(states) <= 40
