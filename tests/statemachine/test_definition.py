@@ -280,7 +280,8 @@ def test_the_guardrails_flow_carries_the_canary_flows_fields() -> None:
 
 def test_the_guardrails_definition_stays_within_its_size() -> None:
     """The second definition (strategy blue-green / rolling) is held to its measured size
-    (docs/strategies.md): 730 source lines and 40 states (Map inner states included) at most; it grows only with a reason."""
+    (docs/strategies.md): 730 source lines and 40 states (Map inner states included) at most; it
+    grows only with a reason."""
     from canary.statemachine import GUARDRAILS_PATH
     from canary.statemachine import load_definition as load
 
