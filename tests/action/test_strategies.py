@@ -288,3 +288,57 @@ def test_a_first_deploy_with_a_strategy_creates_the_endpoint(runner: Runner, aws
     endpoint = aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)
     assert endpoint["EndpointConfigName"] == result.outputs["endpoint-config-name"]
     assert "LastDeploymentConfig" not in endpoint, "a first deploy is a CreateEndpoint, no guardrails"
+
+
+def test_auto_scaling_and_its_schedule_are_put_back_exactly_after_a_rolling_deploy(
+    runner: Runner, aws: Any
+) -> None:
+    """SageMaker refuses to update a variant with a scalable target, and "Deregistering a scalable
+    target deletes the scaling policies and the scheduled actions that are associated with it"
+    (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html):
+    the target, its policy and its scheduled action are captured, and put back exactly."""
+    make_fleet(aws, 4)
+    scaling = aws("application-autoscaling")
+    resource = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": f"endpoint/{ENDPOINT}/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    scaling.register_scalable_target(**resource, MinCapacity=2, MaxCapacity=8)
+    scaling.put_scaling_policy(
+        **resource,
+        PolicyName="SageMakerEndpointInvocationScalingPolicy",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+            },
+        },
+    )
+    nightly = {"ScheduledActionName": "nightly-down", "Schedule": "cron(0 22 * * ? *)", "Timezone": "UTC"}
+    scaling.put_scheduled_action(
+        **resource, **nightly, ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 4}
+    )
+    result = runner.run(inputs("rolling", rolling_batch_size="1", wait_minutes="5"))
+    assert result.returncode == 0, log(result)
+    [target] = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 8)
+    [policy] = scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70.0
+    [action] = scaling.describe_scheduled_actions(ServiceNamespace="sagemaker")["ScheduledActions"]
+    assert {key: action[key] for key in nightly} == nightly
+    assert action["ScalableTargetAction"] == {"MinCapacity": 2, "MaxCapacity": 4}
+    sfn, arn = aws("stepfunctions"), result.outputs["execution-arn"]
+    history = [
+        e
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
+        for e in page["events"]
+    ]
+    scheduled = [
+        e["taskScheduledEventDetails"]["parameters"]
+        for e in history
+        if e["type"] == "TaskScheduled" and "putScheduledAction" in e["taskScheduledEventDetails"]["resource"]
+    ]
+    assert len(scheduled) == 1, "the scheduled action is put back (the deregistration deletes it on AWS)"
+    assert "nightly-down" in scheduled[0]

@@ -280,12 +280,12 @@ def test_the_guardrails_flow_carries_the_canary_flows_fields() -> None:
 
 def test_the_guardrails_definition_stays_within_its_size() -> None:
     """The second definition (strategy blue-green / rolling) is held to its measured size
-    (docs/strategies.md): 730 source lines and 40 states (Map inner states included) at most; it
+    (docs/strategies.md): 770 source lines and 42 states (Map inner states included) at most; it
     grows only with a reason."""
     from canary.statemachine import GUARDRAILS_PATH
     from canary.statemachine import load_definition as load
 
     source = GUARDRAILS_PATH.with_suffix("").with_suffix(".asl.yaml").read_text(encoding="utf-8")
     states = list(_states(json.loads(load("guardrails"))["States"]))
-    assert len(source.splitlines()) <= 730
-    assert len(states) <= 40
+    assert len(source.splitlines()) <= 770
+    assert len(states) <= 42
