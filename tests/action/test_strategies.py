@@ -342,3 +342,24 @@ def test_auto_scaling_and_its_schedule_are_put_back_exactly_after_a_rolling_depl
     ]
     assert len(scheduled) == 1, "the scheduled action is put back (the deregistration deletes it on AWS)"
     assert "nightly-down" in scheduled[0]
+
+
+def test_a_rerun_attaches_to_the_running_rolling_deploy_and_both_report_it(
+    runner: Runner, aws: Any, emulator: Emulator
+) -> None:
+    """A rerun of the same artifact attaches (docs/design.md, "Guarantees"); the strategy's machine is
+    the one looked up. Notifications go out from the guardrails flow as from the canary's."""
+    topic = aws("sns").create_topic(Name="deploys")["TopicArn"]
+    make_fleet(aws, 4)
+    values = inputs("rolling", rolling_batch_size="1", wait_minutes="5", notify_topic_arn=topic)
+    first = runner.start(values)
+    stage_seen(aws, "Creating", batch="batch 1")
+    rerun = runner.start(values, {"GITHUB_RUN_ATTEMPT": "2"})
+    second, original = rerun.wait(90), first.wait(90)
+    assert (original.returncode, second.returncode) == (0, 0), log(original) + log(second)
+    assert "attaching to execution" in second.stdout, log(second)
+    assert second.outputs["execution-arn"] == original.outputs["execution-arn"]
+    assert [p.subject for p in emulator.published(topic)] == [
+        f"{ENDPOINT}: deploy started (rolling)",
+        f"{ENDPOINT}: deployed",
+    ]
