@@ -184,6 +184,10 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ),
     ("applicationautoscaling", "deregisterScalableTarget"): _simple("auto scaling suspended on {ResourceId}"),
     ("applicationautoscaling", "putScalingPolicy"): _simple("scaling policy {PolicyName} on {ResourceId}"),
+    ("applicationautoscaling", "describeScheduledActions"): _quiet,
+    ("applicationautoscaling", "putScheduledAction"): _simple(
+        "scheduled action {ScheduledActionName} ({Schedule}) on {ResourceId}"
+    ),
 }
 """Human line of a successful task, by service and API call (``aws-sdk:SERVICE:call``)."""
 
