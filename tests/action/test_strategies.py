@@ -195,7 +195,15 @@ def test_rolling_deploy_of_4_instances_never_runs_more_than_4_plus_a_batch(runne
     assert "batch 4 of 4" in result.stdout, log(result)
 
 
-def test_rolling_rollback_of_4_instances_stays_within_4_plus_a_batch(runner: Runner, aws: Any) -> None:
+def test_rolling_rollback_of_4_instances_stays_within_4_plus_a_batch(
+    runner: Runner, aws: Any, emulator: Emulator
+) -> None:
+    """The rollback brings old instances back one at a time (RollbackMaximumBatchSize = the batch),
+    so it too stays within 4 + 1; provisioning takes 1.5 s here, so the log sees the rollback run
+    and names the alarm as it fires."""
+    emulator.set_timings(
+        timings(create_seconds=0.0, update_seconds=1.5, weights_seconds=0.05, deployment_wait_scale=0.002)
+    )
     original = make_fleet(aws, 4)
     put_alarm(aws)
     started = runner.start(inputs("rolling", rolling_batch_size="1", wait_minutes="5"))
@@ -208,6 +216,8 @@ def test_rolling_rollback_of_4_instances_stays_within_4_plus_a_batch(runner: Run
     assert any(moment.rolling_back for moment in timeline)
     assert peak(timeline) <= 5, timeline
     assert aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == original
+    assert "ALARM: latency-p99: p99 too high" in result.stdout, log(result)
+    assert "Rolling back (alarm)" in result.stdout, log(result)
 
 
 def test_abort_while_a_batch_provisions_rolls_back_when_its_baking_begins(
