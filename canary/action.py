@@ -240,16 +240,13 @@ class Action:
     def _answer(self, settings: Settings) -> int:
         """``command: approve``/``abort``: answer the endpoint's deploy (canary/gates.py)."""
         from canary.gates import Answer, answer_gate
-        from canary.machine import locate_state_machine
+        from canary.machine import answering_machine
 
         clients = make_clients(settings.aws_region)
         run = RunContext.from_env(self.env)
         actor = self.env.get("GITHUB_ACTOR") or self.env.get("USER") or "unknown"
         answer = Answer(actor=f"@{actor}" if self.env.get("GITHUB_ACTOR") else actor, run=run.run_url)
-        try:
-            machine = locate_state_machine(clients.sfn, settings).arn
-        except ConfigurationError:
-            machine = None  # no bundled machine yet: no deploy to answer
+        machine = answering_machine(clients.sfn, settings)
         command: Literal["approve", "abort"] = "approve" if settings.command == "approve" else "abort"
         arn = answer_gate(
             clients.sfn,

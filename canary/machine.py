@@ -101,3 +101,32 @@ def known_definition(
     if machine.arn is None and not attached:
         return statemachine.load_definition(family)
     return statemachine.load_definition(family) if machine.definition_current is True else None
+
+
+def answering_machine(sfn: SFNClient, settings: Settings) -> str | None:
+    """The machine whose deploy of the endpoint ``command: approve|abort`` answers (None: none yet).
+
+    With neither ``state-machine-arn`` nor a ``state-machine-name`` of their own, an answering job may
+    not say the deploy's ``strategy``: both bundled machines are looked at, the strategy's first, and
+    the one running a deploy of the endpoint is answered.
+    """
+    from canary.executions import running_executions
+    from canary.settings_strategy import default_machine_name
+
+    def located(candidate: Settings) -> str | None:
+        try:
+            return locate_state_machine(sfn, candidate).arn
+        except ConfigurationError:
+            return None  # no bundled machine yet: no deploy to answer
+
+    first = located(settings)
+    if settings.state_machine_arn or settings.state_machine_name != default_machine_name(settings.strategy):
+        return first
+    other = "rolling" if settings.strategy == "canary" else "canary"
+    second = located(
+        settings.model_copy(update={"strategy": other, "state_machine_name": default_machine_name(other)})
+    )
+    for arn in (first, second):
+        if arn and running_executions(sfn, arn, settings.endpoint_name):
+            return arn
+    return first or second
