@@ -25,7 +25,7 @@ from canary.execution_input import (
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
-from canary.strategy_input import CapacitySize, StrategySettings, traffic_of
+from canary.strategy_input import ALL_AT_ONCE, CapacitySize, StrategySettings, traffic_of
 
 
 def artifact_of(settings: Settings) -> Artifact:
@@ -113,7 +113,7 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         InstanceType=settings.instance_type,
         InstanceCount=settings.instance_count,
         CanaryInstanceCount=settings.canary_instance_count,
-        CanaryWeights=list(settings.canary_weights),
+        CanaryWeights=[w for w in settings.canary_weights if w < ALL_AT_ONCE] or [20],  # 100: blue-green's
         BakeSeconds=settings.bake_seconds,
         AlarmCheckSeconds=settings.alarm_check_seconds,
         AlarmNames=list(settings.alarm_names),

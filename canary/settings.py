@@ -46,6 +46,7 @@ from canary.parsers import (
 )
 from canary.settings_checks import CheckInputs
 from canary.settings_strategy import StrategyInputs, default_machine_name
+from canary.strategy_input import ALL_AT_ONCE, all_at_once
 
 
 class Settings(StrategyInputs, CheckInputs):
@@ -237,7 +238,15 @@ class Settings(StrategyInputs, CheckInputs):
     _dry_run = field_validator("dry_run", mode="before")(
         empty_is_default(lambda value: parse_bool(value, None))
     )
-    _weights = field_validator("canary_weights", mode="before")(empty_is_default(parse_weights))
+
+    @field_validator("canary_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: object, info: ValidationInfo) -> list[int]:
+        if all_at_once(value, info.data.get("strategy")):
+            return [ALL_AT_ONCE]  # blue-green: all traffic in one step (canary/strategy_input.py)
+        parsed = parse_weights(value)
+        return parsed if parsed is not None else [20]
+
     _environment = field_validator("model_environment", mode="before")(empty_is_default(parse_environment))
     _alarms = field_validator("alarm_names", mode="before")(empty_is_default(parse_names))
 

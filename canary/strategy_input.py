@@ -111,19 +111,30 @@ def parse_batch_size(text: str) -> CapacitySize:
     return CapacitySize(Type="INSTANCE_COUNT", Value=value)
 
 
-def traffic_of(weights: Sequence[int]) -> tuple[Literal["CANARY", "LINEAR"], int] | str:
-    """``canary-weights`` as blue/green traffic shifting: one value ≤ 50 → CANARY, several equal steps
-    of 10-50 that reach 100 % at the next one → LINEAR; else why not (a str)."""
+ALL_AT_ONCE = 100
+"""``canary-weights: 100`` with strategy blue-green: all traffic shifts in one step, then the bake."""
+
+
+def all_at_once(value: object, strategy: object) -> bool:
+    """Is this ``canary-weights`` input blue/green's all-at-once shift (``100``)?"""
+    return strategy == "blue-green" and str(value or "").strip().removesuffix("%").strip() == str(ALL_AT_ONCE)
+
+
+def traffic_of(weights: Sequence[int]) -> tuple[Literal["ALL_AT_ONCE", "CANARY", "LINEAR"], int] | str:
+    """``canary-weights`` as blue/green traffic shifting: ``100`` → ALL_AT_ONCE, one value ≤ 50 →
+    CANARY, several equal steps of 10-50 that reach 100 % at the next one → LINEAR; else why not."""
     first = weights[0]
+    if list(weights) == [ALL_AT_ONCE]:
+        return "ALL_AT_ONCE", 20  # the step size does not apply
     if len(weights) == 1:
         if first > 50:
-            return f"{first} is above 50: a blue/green canary step is at most 50% of the fleet"
+            return f"{first} is above 50: a blue/green canary is at most 50% of the fleet (100: all at once)"
         return "CANARY", first
     equal = all(weight == first * (number + 1) for number, weight in enumerate(weights))
     if not equal or not 10 <= first <= 50 or weights[-1] + first < 100:
         return (
             f"{','.join(map(str, weights))} are not equal linear steps: give one value of at most 50 (a "
-            "canary step) or equal steps of 10-50 that reach 100 (e.g. 25,50,75)"
+            "canary step), equal steps of 10-50 that reach 100 (e.g. 25,50,75), or 100 (all at once)"
         )
     return "LINEAR", first
 

@@ -373,3 +373,17 @@ def test_a_rerun_attaches_to_the_running_rolling_deploy_and_both_report_it(
         f"{ENDPOINT}: deploy started (rolling)",
         f"{ENDPOINT}: deployed",
     ]
+
+
+def test_blue_green_all_at_once_with_canary_weights_100(runner: Runner, aws: Any) -> None:
+    """``canary-weights: 100``: SageMaker's all-at-once traffic shifting, then the baking period
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-all-at-once.html)."""
+    make_fleet(aws, 2)
+    result = runner.run(inputs("blue-green", canary_weights="100"))
+    assert result.returncode == 0, log(result)
+    routing = aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)["LastDeploymentConfig"][
+        "BlueGreenUpdatePolicy"
+    ]["TrafficRoutingConfiguration"]
+    assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600}
+    assert "blue/green by SageMaker: all at once" in result.stdout, log(result)
+    assert peak(deployment_timeline(ENDPOINT)) == 4

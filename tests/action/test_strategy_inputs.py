@@ -121,8 +121,9 @@ def _settings(**inputs: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("weights", "traffic", "step"), [("20", "CANARY", 20), ("50", "CANARY", 50), ("25,50,75", "LINEAR", 25),
-                                      ("10,20,30,40,50,60,70,80,90", "LINEAR", 10)]
+    ("weights", "traffic", "step"),
+    [("20", "CANARY", 20), ("50", "CANARY", 50), ("25,50,75", "LINEAR", 25),
+     ("10,20,30,40,50,60,70,80,90", "LINEAR", 10), ("100", "ALL_AT_ONCE", 20)],
 )  # fmt: skip
 def test_canary_weights_map_to_blue_green_traffic_shifting(weights: str, traffic: str, step: int) -> None:
     block = strategy_settings(_settings(strategy="blue-green", canary_weights=weights, wait_minutes="5"))
