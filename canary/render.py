@@ -357,6 +357,7 @@ class Renderer:
             if seen == self._last_endpoint:
                 return  # the same endpoint again (another poll, the rollback's first look)
             self._last_endpoint = seen
+            milestone = milestone or self.phase == GUARDED_PHASE  # SageMaker's stages, in the summary
             if self._update_started is not None and level == "ok":
                 text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
                 self._update_started = None

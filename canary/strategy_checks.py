@@ -45,6 +45,11 @@ def check_strategy(state: EndpointState, settings: Settings) -> None:
             f"instance-type: {instance_type} is an Inf1 type, for which SageMaker falls back to all at once "
             f"without a baking period {on}, so no alarm could roll it back: use strategy: canary"
         )
+    if serverless and settings.autoscaling_enabled:
+        raise ConfigurationError(
+            f"autoscaling-max-capacity: variant {variant.name} of endpoint {name} is serverless: it has no "
+            f"instance count to scale {on}; leave the autoscaling-* inputs empty (serverless scales itself)"
+        )
     if strategy != "rolling":
         return
     if serverless:

@@ -193,6 +193,7 @@ def test_rolling_deploy_of_4_instances_never_runs_more_than_4_plus_a_batch(runne
     endpoint = aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)
     assert endpoint["ProductionVariants"][0]["CurrentInstanceCount"] == 4, "the fleet is kept"
     assert "batch 4 of 4" in result.stdout, log(result)
+    assert "batch 4 of 4" in result.summary, "SageMaker's stages are in the step summary's timeline"
 
 
 def test_rolling_rollback_of_4_instances_stays_within_4_plus_a_batch(

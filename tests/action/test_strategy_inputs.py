@@ -80,6 +80,8 @@ ENDPOINT_REFUSALS: list[tuple[str, int | None, dict[str, str], str, str]] = [
     ("rollback-3-of-4", 4, {"strategy": "rolling", "rolling_rollback_batch_size": "3"},
      "rolling-rollback-batch-size", "5-50%"),
     ("inf1", 4, {"strategy": "blue-green", "instance_type": "ml.inf1.xlarge"}, "instance-type", "Inf1"),
+    ("serverless-autoscaling", None, {"strategy": "blue-green", "autoscaling_max_capacity": "4",
+     "autoscaling_target": "70"}, "autoscaling-max-capacity", "serverless"),
 ]  # fmt: skip
 
 
