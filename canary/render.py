@@ -177,6 +177,7 @@ class Renderer:
         self._update_started: dt.datetime | None = None
         self._last_problem: tuple[str, str] | None = None
         self._last_endpoint: tuple[Any, ...] | None = None
+        self._last_firing = ""
         self._planned = False
 
     # -- output ------------------------------------------------------------------------------------
@@ -364,8 +365,9 @@ class Renderer:
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
-            if self._state == QUIET_WHEN_OK and level == "ok":
-                return  # SageMaker watches the alarms; the log names them only as they fire
+            if self._state == QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
+                return  # SageMaker watches the alarms; the log names them once, as they fire
+            self._last_firing = text
             milestone = level == "error"
             text += self._into_bake(ev.timestamp)
         if call == "getMetricData" and (numbers := numbers_of(result)) is not None:
