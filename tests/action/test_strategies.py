@@ -228,7 +228,7 @@ def test_abort_while_a_batch_provisions_rolls_back_when_its_baking_begins(
     deploy's own abort alarm (in AutoRollbackConfiguration from the start) in ALARM and keeps it there,
     so an abort while a batch provisions rolls back the moment that batch's baking begins."""
     emulator.set_timings(
-        timings(create_seconds=0.0, update_seconds=4.0, weights_seconds=0.05, deployment_wait_scale=0.002)
+        timings(create_seconds=0.0, update_seconds=8.0, weights_seconds=0.05, deployment_wait_scale=0.002)
     )
     original = make_fleet(aws, 4)
     started = runner.start(inputs("rolling", rolling_batch_size="1", wait_minutes="5", alarm_names=""))
@@ -236,6 +236,10 @@ def test_abort_while_a_batch_provisions_rolls_back_when_its_baking_begins(
     aborted = runner.run(base_inputs(command="abort"))  # the answering job need not say the strategy
     assert aborted.returncode == 0, log(aborted)
     assert "next baking period" in aborted.stdout, log(aborted)
+    [now] = aws("sagemaker").describe_endpoint(EndpointName=ENDPOINT)["PendingDeploymentSummary"][
+        "ProductionVariants"
+    ]
+    assert now["VariantStatus"][0]["Status"] == "Creating", "aborted while batch 1 provisions"
     result = started.wait(90)
     assert result.returncode == 1, log(result)
     assert result.outputs["outcome"] == "rolled-back"
