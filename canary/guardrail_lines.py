@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from canary.strategy_capacity import peak_instances
+from canary.strategy_input import CapacitySize
 from canary.summary import Level
 
 
@@ -72,8 +74,9 @@ GUARDED_PHASE = "SageMaker deployment"
 """The log group in which SageMaker deploys (from the deploy's alarms to the outcome)."""
 
 
-def guarded_plan(document: Mapping[str, Any]) -> str:
-    """What SageMaker is asked to do, said as its deployment begins (the execution input's Strategy)."""
+def guarded_plan(document: Mapping[str, Any], fleet: object = None) -> str:
+    """What SageMaker is asked to do, said as its deployment begins (the execution input's Strategy);
+    with ``fleet`` (the instances the plan keeps, ``$plan.instances``), the peak it will run."""
     strategy = document.get("Strategy")
     if not isinstance(strategy, Mapping):
         return "SageMaker deploys the new model"
@@ -89,6 +92,11 @@ def guarded_plan(document: Mapping[str, Any]) -> str:
             f"blue/green by SageMaker: {shift.get(str(traffic), 'all at once')}, each step baked {wait} s, "
         )
         text += f"then {strategy.get('TerminationWaitSeconds', '?')} s before the old fleet is terminated"
+    if isinstance(fleet, int) and fleet > 0:
+        batch = CapacitySize.model_validate(strategy["BatchSize"]) if "BatchSize" in strategy else None
+        rolling = strategy.get("Kind") == "rolling"
+        peak = peak_instances("rolling", fleet, batch) if rolling else peak_instances("blue-green", fleet)
+        text += f"; peak {peak} instances (steady {fleet})"
     alarms = [*(document.get("AlarmNames") or [])]
     return (
         text

@@ -204,7 +204,9 @@ class Renderer:
         if title == "First deploy":
             self._print(at, "info", "first deploy: no canary, the new model takes all traffic once InService")
         elif title == GUARDED_PHASE:
-            self._print(at, "info", guarded_plan(self._in()))
+            plan = self.variables.get("plan")
+            fleet = plan.get("instances") if isinstance(plan, Mapping) else None
+            self._print(at, "info", guarded_plan(self._in(), fleet))
         elif title.startswith("Canary") and not self._planned:
             self._planned = True
             self._print(at, "info", self._plan())

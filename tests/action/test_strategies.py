@@ -194,6 +194,7 @@ def test_rolling_deploy_of_4_instances_never_runs_more_than_4_plus_a_batch(runne
     assert endpoint["ProductionVariants"][0]["CurrentInstanceCount"] == 4, "the fleet is kept"
     assert "batch 4 of 4" in result.stdout, log(result)
     assert "batch 4 of 4" in result.summary, "SageMaker's stages are in the step summary's timeline"
+    assert "peak 5 instances (steady 4)" in result.stdout, log(result)
 
 
 def test_rolling_rollback_of_4_instances_stays_within_4_plus_a_batch(
