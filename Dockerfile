@@ -15,8 +15,8 @@ COPY scripts/prune_botocore.py scripts/prune_botocore.py
 RUN pip install --no-compile --require-hashes --no-deps -r requirements/runtime.txt \
     && python scripts/prune_botocore.py
 
-# The package with its data files (canary/statemachine.asl.json, canary/schema/*.json); the local
-# emulator (canary/emulator, needs moto) is left out by .dockerignore.
+# The package with its data files (canary/statemachine.asl.json, canary/guardrails.asl.json,
+# canary/schema/*.json); the local emulator (canary/emulator, needs moto) is left out by .dockerignore.
 COPY canary/ canary/
 COPY entrypoint.py entrypoint.py
 # Bytecode for exactly the modules the action imports at start-up (halves time to the first request).

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tools/node_modules/.installed
-ASL := canary/statemachine.asl.json
+ASL := canary/statemachine.asl.json canary/guardrails.asl.json
 
 .PHONY: all demo test lint typecheck pytest bench lock clean screenshots
 
@@ -38,8 +38,8 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(PY) scripts/gen_statemachine.py --check
 	$(PY) scripts/gen_cloudformation.py --check
 	$(BIN)/cfn-lint cloudformation/canary-deploy.yaml
-	node tools/validate-asl.mjs $(ASL)
-	tools/node_modules/.bin/asl-validator --json-path $(ASL)
+	for definition in $(ASL); do node tools/validate-asl.mjs $$definition || exit 1; done
+	for definition in $(ASL); do tools/node_modules/.bin/asl-validator --json-path $$definition || exit 1; done
 
 # Six workers on two cores: most of a test's time is the emulator's simulated waits (holds, bakes,
 # endpoint updates), which overlap; the CPU left (the emulator's interpreter, moto's server, the

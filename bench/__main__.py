@@ -60,13 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help=(
             "figures to skip, comma separated "
-            "(history,deploy,transitions,mitigation,capacity,startup,footprint)"
+            "(history,deploy,transitions,mitigation,capacity,strategies,startup,footprint)"
         ),
     )
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
 
-    from bench import capacity, footprint, history, latency, mitigation, startup, transitions
+    from bench import capacity, footprint, history, latency, mitigation, startup, strategies, transitions
     from bench.common import start_emulator
 
     def log(text: str) -> None:
@@ -117,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
             planned = _timed(results, "capacity", lambda: capacity.run(emulator), log)
             if planned is not None:
                 results["capacity"] = planned
+        if "strategies" not in skip:
+            guarded = _timed(results, "strategies", lambda: strategies.run(emulator), log)
+            if guarded is not None:
+                results["strategies"] = guarded
         if "footprint" not in skip:
             footprint_thread.join(timeout=600)
         fp = holder.get("fp")

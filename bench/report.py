@@ -198,6 +198,19 @@ def _capacity_rows(planned: dict[str, Any]) -> list[str]:
     ]
 
 
+def _strategy_rows(guarded: dict[str, Any]) -> list[str]:
+    """SageMaker's strategies on the fleet (bench/strategies.py): one row per strategy."""
+    rows = []
+    for name, row in guarded["strategies"].items():
+        rows.append(
+            f"| strategy {name}, {guarded['fleet']} instances: peak / extra instance-minutes / "
+            f"alarm → all traffic on the old model | {row['peak']} instances / "
+            f"{row['extra_instance_minutes']:g} min over {row['minutes']:g} min / "
+            f"{row['alarm_to_old_minutes']:g} min (rollback peak {row['rollback_peak']}) | - | - |"
+        )
+    return rows
+
+
 def _footprint_rows(fp: dict[str, Any]) -> list[str]:
     installs = fp["installs"]
     shipped = installs.get("shipped + start-up .pyc") or installs["shipped"]
@@ -242,6 +255,10 @@ def render_table(results: dict[str, Any]) -> str:
     if isinstance(planned, dict) and "designs" in planned:
         lines += _capacity_rows(planned)
         notes.append(f"capacity: {planned['deploy']}; time scaled {planned['time_scale']}")
+    guarded = results.get("strategies")
+    if isinstance(guarded, dict) and "strategies" in guarded:
+        lines += _strategy_rows(guarded)
+        notes.append(f"strategies: {guarded['deploy']}; time scaled {guarded['time_scale']}")
     if isinstance(results.get("footprint"), dict) and "installs" in results["footprint"]:
         lines += _footprint_rows(results["footprint"])
     for key, value in results.items():

@@ -43,7 +43,7 @@ from canary.cancellation import (
 )
 from canary.clients import Clients, make_clients
 from canary.deploy import Deployment, Prepared, launch, prepare
-from canary.dry_run import capacity_lines, plan_lines
+from canary.dry_run import capacity_lines
 from canary.endpoint import describe_endpoint
 from canary.errors import Cancelled, ConfigurationError
 from canary.failures import REPORTED, failure_of
@@ -53,6 +53,7 @@ from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, Reported
 from canary.preflight import first_deploy_warning
 from canary.race import start_hold_seconds
 from canary.settings import Settings, load_settings
+from canary.strategy_plan import dry_run_lines
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
@@ -214,7 +215,7 @@ class Action:
             self.report.model_name = prepared.attach_to.names.Model
         if settings.dry_run:
             self.runner.group(f"Plan for endpoint {settings.endpoint_name} (dry run)")
-            for line in plan_lines(settings, prepared):
+            for line in dry_run_lines(settings, prepared):
                 self.runner.line(line)
             self.runner.endgroup()
             self._capacity_warnings(prepared)
@@ -271,16 +272,13 @@ class Action:
     def _answer(self, settings: Settings) -> int:
         """``command: approve``/``abort``: answer the endpoint's deploy (canary/gates.py)."""
         from canary.gates import Answer, answer_gate
-        from canary.machine import locate_state_machine
+        from canary.machine import answering_machine
 
         clients = make_clients(settings.aws_region)
         run = RunContext.from_env(self.env)
         actor = self.env.get("GITHUB_ACTOR") or self.env.get("USER") or "unknown"
         answer = Answer(actor=f"@{actor}" if self.env.get("GITHUB_ACTOR") else actor, run=run.run_url)
-        try:
-            machine = locate_state_machine(clients.sfn, settings).arn
-        except ConfigurationError:
-            machine = None  # no bundled machine yet: no deploy to answer
+        machine = answering_machine(clients.sfn, settings)
         command: Literal["approve", "abort"] = "approve" if settings.command == "approve" else "abort"
         arn = answer_gate(
             clients.sfn,

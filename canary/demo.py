@@ -2,7 +2,7 @@
 
 Starts the emulator in this process (SageMaker create/update take :data:`ENDPOINT_SECONDS` seconds),
 points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the function
-``entrypoint.py`` runs in the container — four times, with ``INPUT_*`` variables and temporary
+``entrypoint.py`` runs in the container — six times, with ``INPUT_*`` variables and temporary
 ``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY`` files, exactly as the runner would:
 
 1. a first deploy (the endpoint does not exist yet);
@@ -10,7 +10,10 @@ points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the
 3. a canary rolled back by an alarm: a background thread sets the user's alarm to ``ALARM`` while
    the canary bakes;
 4. a canary rolled back because it is worse than its baseline: its 5xx rate is 3 points above the
-   current variant's, more than ``max-error-rate-increase: 1`` allows.
+   current variant's, more than ``max-error-rate-increase: 1`` allows;
+5. ``strategy: blue-green``: SageMaker's guardrails shift a canary of the fleet, bake, then the rest;
+6. ``strategy: rolling`` on a second endpoint of 4 instances (:data:`FLEET`), one instance per batch:
+   never more than 5 instances (docs/strategies.md).
 
 Simulated traffic (:mod:`canary.emulator.traffic`) writes both variants' SageMaker metrics during
 every run, so each check shows the canary's numbers beside the baseline's.
@@ -38,6 +41,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ENDPOINT_SECONDS = 2.0
 """Simulated duration of CreateEndpoint/UpdateEndpoint in the demo (real SageMaker: minutes)."""
+FLEET = "demo-churn-fleet"
+"""The rolling scenario's endpoint: 4 instances from the start (a rolling batch needs a fleet)."""
 ALARM = "demo-churn-p99-latency"
 ALARM_THRESHOLD_MS = 1000.0
 """The latency alarm fires above this p99 ModelLatency (scenario 3 trips it)."""
@@ -67,14 +72,22 @@ class Scenario:
         p99, threshold = self.canary_p99_ms / 1000, ALARM_THRESHOLD_MS / 1000
         return f"demo: p99 latency {p99:g} s > {threshold:g} s for 3 datapoints"
 
+    expect: int = 0
+    """The exit status the run should end with."""
+
+    @property
+    def strategy_peak(self) -> bool:
+        """SageMaker deploys this one: its peak instances are shown (from the emulator's timeline)."""
+        return self.inputs.get("strategy", "canary") != "canary"
+
 
 SCENARIOS = (
     Scenario(
-        "1/4  First deploy: the endpoint does not exist yet",
+        "1/6  First deploy: the endpoint does not exist yet",
         {"image-uri": f"{REGISTRY}:1.0", "model-data": "s3://demo-models/churn/1.0/model.tar.gz"},
     ),
     Scenario(
-        "2/4  Canary 10% → 50% → promoted",
+        "2/6  Canary 10% → 50% → promoted",
         {
             "image-uri": f"{REGISTRY}:1.1",
             "model-data": "s3://demo-models/churn/1.1/model.tar.gz",
@@ -83,7 +96,7 @@ SCENARIOS = (
         },
     ),
     Scenario(
-        "3/4  Canary rolled back: an alarm fires during the bake",
+        "3/6  Canary rolled back: an alarm fires during the bake",
         {
             "image-uri": f"{REGISTRY}:1.2",
             "model-data": "s3://demo-models/churn/1.2/model.tar.gz",
@@ -93,9 +106,10 @@ SCENARIOS = (
         },
         trip_alarm=True,
         canary_p99_ms=2300.0,  # past the alarm's 1 s: the alarm says so, and so do the checks' numbers
+        expect=1,
     ),
     Scenario(
-        "4/4  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
+        "4/6  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
         {
             "image-uri": f"{REGISTRY}:1.3",
             "model-data": "s3://demo-models/churn/1.3/model.tar.gz",
@@ -106,6 +120,28 @@ SCENARIOS = (
             "gate-min-invocations": "50",
         },
         canary_5xx=0.031,  # against the baseline's 0.1 %
+        expect=1,
+    ),
+    Scenario(
+        "5/6  strategy: blue-green — SageMaker shifts a canary of the fleet, bakes, then the rest",
+        {
+            "image-uri": f"{REGISTRY}:1.4",
+            "model-data": "s3://demo-models/churn/1.4/model.tar.gz",
+            "strategy": "blue-green",
+            "canary-weights": "20",
+            "wait-minutes": "0.05",
+        },
+    ),
+    Scenario(
+        "6/6  strategy: rolling — a 4-instance fleet replaced one instance at a time (peak 5)",
+        {
+            "endpoint-name": FLEET,
+            "image-uri": f"{REGISTRY}:1.4",
+            "model-data": "s3://demo-models/churn/1.4/model.tar.gz",
+            "strategy": "rolling",
+            "rolling-batch-size": "1",
+            "wait-minutes": "0.03",
+        },
     ),
 )
 
@@ -165,6 +201,20 @@ def _trip_alarm_during_bake(
             return
 
 
+def _fleet(sagemaker: Any) -> None:
+    """The rolling scenario's endpoint, :data:`FLEET`: 4 instances of the current model (InService)."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker"
+    sagemaker.create_model(
+        ModelName=f"{FLEET}-0-9", ExecutionRoleArn=role, PrimaryContainer={"Image": f"{REGISTRY}:0.9"}
+    )
+    variant = {"VariantName": "AllTraffic", "ModelName": f"{FLEET}-0-9", "InstanceType": "ml.m5.large"}
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=f"{FLEET}-0-9",
+        ProductionVariants=[{**variant, "InitialInstanceCount": 4, "InitialVariantWeight": 1.0}],
+    )
+    sagemaker.create_endpoint(EndpointName=FLEET, EndpointConfigName=f"{FLEET}-0-9")
+
+
 def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
     out.write("\n  outputs ($GITHUB_OUTPUT):\n")
     text = output_file.read_text()
@@ -184,11 +234,12 @@ def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
 
 
 def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
-    """Run the four scenarios; returns 0 when each ended as expected."""
+    """Run the six scenarios; returns 0 when each ended as expected."""
     import boto3
 
     from canary.action import main
     from canary.emulator import Emulator, EmulatorTimings, Published
+    from canary.emulator.guardrails_run import deployment_timeline
     from canary.emulator.traffic import TrafficFeed, VariantTraffic
 
     stream = out or sys.stdout
@@ -213,7 +264,6 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
     }
-    expected = {0: 0, 1: 0, 2: 1, 3: 1}
     failures = 0
     notified: list[Published] = []
     try:
@@ -234,6 +284,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 Threshold=ALARM_THRESHOLD_MS * 1000,  # ModelLatency is in microseconds
                 ComparisonOperator="GreaterThanThreshold",
             )
+            _fleet(sagemaker)
             boto3.client("sns", region_name=REGION, endpoint_url=emulator.url).create_topic(
                 Name=TOPIC.rsplit(":", 1)[1]
             )
@@ -274,7 +325,8 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                         240, rate_5xx=BASELINE_5XX, latency_ms=40, p99_ms=BASELINE_P99_MS
                     ),
                 }
-                with environment(env), TrafficFeed(cloudwatch, ENDPOINT, traffic, interval=0.5):
+                endpoint = inputs["endpoint-name"]
+                with environment(env), TrafficFeed(cloudwatch, endpoint, traffic, interval=0.5):
                     status = main(out=stream, env=dict(os.environ))
                 stop.set()
                 if trip is not None:
@@ -286,9 +338,13 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 stream.write("\n  notifications (notify-topic-arn):\n")
                 stream.writelines(f"    SNS: {message.subject}\n" for message in published)
                 stream.flush()
-                if status != expected[index]:
+                if scenario.strategy_peak:
+                    timeline = deployment_timeline(endpoint)
+                    peak = max((sum(m.instances.values()) for m in timeline), default=0)
+                    stream.write(f"\n  instances at the peak of SageMaker's deployment: {peak}\n")
+                if status != scenario.expect:
                     failures += 1
-                    stream.write(f"  ✗ expected exit status {expected[index]}\n")
+                    stream.write(f"  ✗ expected exit status {scenario.expect}\n")
     finally:
         emulator.stop()
     stream.write("\ndemo " + ("finished as expected\n" if failures == 0 else f"had {failures} surprise(s)\n"))

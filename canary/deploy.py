@@ -53,6 +53,7 @@ from canary.preflight import check_alarms, check_create
 from canary.quotas import CapacityCheck, plan_and_check
 from canary.race import START_HOLD_SECONDS, older_racing_start
 from canary.settings import Settings
+from canary.statemachine import family_of
 
 if TYPE_CHECKING:
     from types_boto3_stepfunctions.client import SFNClient
@@ -165,7 +166,9 @@ def launch(
 ) -> Deployment:
     """Start (or attach to) the execution: the first writes to AWS."""
     deployment = _launch(clients, settings, prepared, run=run, deadline=deadline, stop=stop, say=say)
-    return replace(deployment, definition=known_definition(prepared.machine, attached=deployment.attached))
+    family = family_of(settings.strategy)
+    known = known_definition(prepared.machine, attached=deployment.attached, family=family)
+    return replace(deployment, definition=known)
 
 
 def _launch(

@@ -19,6 +19,7 @@ from canary.errors import ConfigurationError
 from canary.instance_storage import PAGE as STORAGE_PAGE
 from canary.instance_storage import has_local_storage
 from canary.settings import Settings
+from canary.strategy_checks import check_strategy
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
@@ -142,6 +143,7 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
         # (SageMaker keeps it), not why the endpoint is busy now.
         reason = f" ({state.failure_reason})" if state.failure_reason and state.status == "Failed" else ""
         raise ConfigurationError(f"endpoint-name: endpoint {name} is {state.status}{reason}: {hint}")
+    check_strategy(state, settings)
     if len(state.variants) != 1:
         listed = ", ".join(v.name for v in state.variants)
         raise ConfigurationError(
@@ -163,7 +165,7 @@ def check_endpoint(state: EndpointState, settings: Settings) -> None:
             "smoke-test-payload (and smoke-test-expect) to deploy it"
         )
     variant = state.variants[0]
-    if settings.instance_type is None and variant.instance_type is None:
+    if settings.instance_type is None and variant.instance_type is None and not settings.guarded:
         raise ConfigurationError(
             f"instance-type: the variant {variant.name} of endpoint {name} has no instance type "
             "(serverless?): set instance-type"

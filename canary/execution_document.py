@@ -26,6 +26,7 @@ from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
 from canary.smoke_test import SmokeTestSettings
+from canary.strategy_input import ALL_AT_ONCE, CapacitySize, StrategySettings, traffic_of
 
 
 def artifact_of(settings: Settings) -> Artifact:
@@ -81,6 +82,26 @@ def smoke_test(settings: Settings) -> SmokeTestSettings | None:
     )
 
 
+def strategy_settings(settings: Settings) -> StrategySettings | None:
+    """The ``Strategy`` block of a blue-green or rolling deploy (None: the canary flow)."""
+    if settings.strategy == "canary":
+        return None
+    traffic = traffic_of(settings.canary_weights)
+    kind, step = traffic if not isinstance(traffic, str) else ("CANARY", 20)
+    batch = settings.rolling_batch_size or CapacitySize(Type="CAPACITY_PERCENT", Value=5)
+    return StrategySettings(
+        Kind=settings.strategy,
+        Traffic=kind,
+        StepPercent=step,
+        WaitSeconds=settings.bake_seconds,
+        TerminationWaitSeconds=settings.bake_seconds,
+        BatchSize=batch,
+        RollbackBatchSize=settings.rolling_rollback_batch_size or batch,
+        ErrorRate4xx=settings.error_alarm_4xx_threshold,
+        ErrorRate5xx=settings.error_alarm_5xx_threshold,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -95,7 +116,7 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         LocalStorage=has_local_storage(settings.instance_type) or None,
         InstanceCount=settings.instance_count,
         CanaryInstanceCount=settings.canary_instance_count,
-        CanaryWeights=list(settings.canary_weights),
+        CanaryWeights=[w for w in settings.canary_weights if w < ALL_AT_ONCE] or [20],  # 100: blue-green's
         BakeSeconds=settings.bake_seconds,
         AlarmCheckSeconds=settings.alarm_check_seconds,
         AlarmNames=list(settings.alarm_names),
@@ -124,5 +145,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         ),
         Notify=NotifySettings(TopicArn=settings.notify_topic_arn) if settings.notify_topic_arn else None,
         CreateEndpoint=settings.create_endpoint,
+        Strategy=strategy_settings(settings),
         Names=names,
     )

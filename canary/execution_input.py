@@ -21,6 +21,7 @@ from canary.alarm_limits import MAX_USER_ALARMS
 from canary.analysis_input import AnalysisSettings  # the document's Analysis part, in its own module
 from canary.plan_limits import plan_problem
 from canary.smoke_test import SmokeTestSettings
+from canary.strategy_input import StrategySettings
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "execution-input.schema.json"
 
@@ -269,6 +270,10 @@ class ExecutionInput(_Doc):
     CreateEndpoint: Literal["allow", "never"] = Field(
         default="allow",
         description="A missing endpoint: allow creates it; never refuses (Canary.EndpointNotFound).",
+    )
+    Strategy: StrategySettings | None = Field(
+        default=None,
+        description="Absent: the canary flow; given: SageMaker's guardrails (guardrails.asl.json).",
     )
     Names: DeployNames
 

@@ -101,7 +101,10 @@ def token_of(parameters: object) -> str | None:
 
 
 def _checks_alarms(document: Mapping[str, Any]) -> bool:
-    """Does this deploy's bake check alarms (so the …-abort alarm is among them)?"""
+    """Does this deploy's bake check alarms (so the …-abort alarm is among them)? A deploy by SageMaker's
+    guardrails (``Strategy``) always has the abort alarm among its rollback alarms."""
+    if isinstance(document.get("Strategy"), Mapping):
+        return True
     errors = document.get("ErrorAlarms")
     enabled = isinstance(errors, Mapping) and errors.get("Enabled") is True
     return bool(document.get("AlarmNames")) or enabled
@@ -194,6 +197,14 @@ def answer_gate(
             f"in the console to leave the endpoint as it is — {console_url(execution.arn)}"
         )
     alarm = _abort_alarm(cloudwatch, execution, answer)
+    if isinstance(execution.document.get("Strategy"), Mapping):
+        say(
+            f"set alarm {alarm} to ALARM as {answer.by}: SageMaker rolls execution {execution.name}'s "
+            "deployment back at once if it is baking, else when its next baking period begins "
+            '(docs/strategies.md, "Abort")'
+        )
+        say(f"console: {console_url(execution.arn)}")
+        return execution.arn
     check = execution.document.get("AlarmCheckSeconds", "?")
     say(
         f"set alarm {alarm} to ALARM as {answer.by}: execution {execution.name} rolls back at its next "

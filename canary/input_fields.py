@@ -36,6 +36,8 @@ CHOICES: dict[str, str] = {
     "approval": "is not an option: use none, before-promote or each-step",
     "on_approval_timeout": "is not an option: use rollback or promote",
     "on_cancel": "is not an option: use detach or stop",
+    "strategy": "is not a strategy: use canary (a second variant beside the current one), blue-green or "
+    "rolling (SageMaker's deployment guardrails)",
     "on_low_traffic": "is not an option: use fail (roll back), extend (bake again, up to max-extensions "
     "times) or promote",
 }

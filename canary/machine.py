@@ -42,7 +42,8 @@ class MachineState:
 def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
     """Read-only: the machine to start, or the facts needed to create it. Raises ConfigurationError."""
     if settings.state_machine_arn:
-        statemachine.check_state_machine(sfn, settings.state_machine_arn)
+        family = statemachine.family_of(settings.strategy)
+        statemachine.check_state_machine(sfn, settings.state_machine_arn, family)
         return MachineState(arn=settings.state_machine_arn, bundled=False)
     arn = statemachine._find(sfn, settings.state_machine_name)
     if arn is None:
@@ -53,7 +54,7 @@ def locate_state_machine(sfn: SFNClient, settings: Settings) -> MachineState:
                 "state-machine-role-arn (or state-machine-arn to use one managed elsewhere)"
             )
         return MachineState(arn=None, bundled=True)
-    definition = statemachine.load_definition()
+    definition = statemachine.load_definition(statemachine.family_of(settings.strategy))
     deployed = sfn.describe_state_machine(stateMachineArn=arn).get("definition", "")
     try:
         current = json.loads(deployed) == json.loads(definition)
@@ -69,20 +70,23 @@ def ensure_machine(
     if not machine.bundled and machine.arn:
         return machine.arn
     name, role = settings.state_machine_name, settings.state_machine_role_arn
+    family = statemachine.family_of(settings.strategy)
     try:
         ensured = statemachine.ensure_state_machine(
-            sfn, name, role, found=(machine.arn, machine.deployed_definition)
+            sfn, name, role, found=(machine.arn, machine.deployed_definition), family=family
         )
     except ClientError as error:
         if error_code(error) != "StateMachineAlreadyExists":
             raise
         # Created by a concurrent first deploy since the lookup: read it once more, then ensure it.
-        ensured = statemachine.ensure_state_machine(sfn, name, role)
+        ensured = statemachine.ensure_state_machine(sfn, name, role, family=family)
     say(f"state machine {settings.state_machine_name}: {ensured.action} ({ensured.arn})")
     return str(ensured.arn)
 
 
-def known_definition(machine: MachineState, *, attached: bool) -> str | None:
+def known_definition(
+    machine: MachineState, *, attached: bool, family: statemachine.Family = "canary"
+) -> str | None:
     """The bundled definition when the execution surely runs it, else None (the follower reads it).
 
     UpdateStateMachine: "Running executions will continue to use the previous definition", and
@@ -95,5 +99,34 @@ def known_definition(machine: MachineState, *, attached: bool) -> str | None:
     if not machine.bundled:
         return None
     if machine.arn is None and not attached:
-        return statemachine.load_definition()
-    return statemachine.load_definition() if machine.definition_current is True else None
+        return statemachine.load_definition(family)
+    return statemachine.load_definition(family) if machine.definition_current is True else None
+
+
+def answering_machine(sfn: SFNClient, settings: Settings) -> str | None:
+    """The machine whose deploy of the endpoint ``command: approve|abort`` answers (None: none yet).
+
+    With neither ``state-machine-arn`` nor a ``state-machine-name`` of their own, an answering job may
+    not say the deploy's ``strategy``: both bundled machines are looked at, the strategy's first, and
+    the one running a deploy of the endpoint is answered.
+    """
+    from canary.executions import running_executions
+    from canary.settings_strategy import default_machine_name
+
+    def located(candidate: Settings) -> str | None:
+        try:
+            return locate_state_machine(sfn, candidate).arn
+        except ConfigurationError:
+            return None  # no bundled machine yet: no deploy to answer
+
+    first = located(settings)
+    if settings.state_machine_arn or settings.state_machine_name != default_machine_name(settings.strategy):
+        return first
+    other = "rolling" if settings.strategy == "canary" else "canary"
+    second = located(
+        settings.model_copy(update={"strategy": other, "state_machine_name": default_machine_name(other)})
+    )
+    for arn in (first, second):
+        if arn and running_executions(sfn, arn, settings.endpoint_name):
+            return arn
+    return first or second

@@ -29,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from canary.aws import error_code
 from canary.capacity import CapacityPlan, plan_capacity
 from canary.errors import ConfigurationError
+from canary.strategy_capacity import guarded_plan
 
 if TYPE_CHECKING:
     from types_boto3_sagemaker.client import SageMakerClient
@@ -276,6 +277,16 @@ def plan_of(settings: Settings, endpoint: EndpointState) -> CapacityPlan:
     """The capacity plan of these settings on this endpoint (as :func:`canary.endpoint.check_endpoint`
     let it through: one variant, or none on a first deploy)."""
     variant = endpoint.variants[0] if endpoint.exists and endpoint.variants else None
+    if settings.guarded and variant is not None and variant.instance_type and variant.instance_count:
+        # SageMaker's own strategies: one guarded update at its peak (canary/strategy_capacity.py)
+        rolling = settings.strategy == "rolling"
+        return guarded_plan(
+            settings.strategy,
+            variant.instance_count,
+            variant.instance_type,
+            settings.rolling_batch_size if rolling else None,
+            settings.rolling_rollback_batch_size if rolling else None,
+        )
     return plan_capacity(
         current_count=(variant.instance_count or 0) if variant else 0,
         current_type=variant.instance_type if variant else None,

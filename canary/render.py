@@ -29,6 +29,13 @@ from canary.comparison import Check, not_judged, numbers_of, verdict_line
 from canary.follow import HistoryEvent
 from canary.gate_lines import GATE_RESOURCE, gate_line
 from canary.github import Runner, inert
+from canary.guardrail_lines import (
+    GUARDED_PHASE,
+    QUIET_WHEN_OK,
+    guarded_plan,
+    pending_deployment,
+    with_progress,
+)
 from canary.outcome import Outcome
 from canary.schedule_lines import left_out
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
@@ -82,6 +89,7 @@ PHASES: Mapping[str, str] = {
     "Gate": "Approval after {weight}%",
     "CreateFinalConfig": "Promote",
     "Rollback": "Rollback",
+    "CreateAlarms": GUARDED_PHASE,  # canary/guardrails.asl.yaml: SageMaker deploys from here on
 }
 """Phase groups, by the state that starts them."""
 
@@ -182,6 +190,7 @@ class Renderer:
         self._update_started: dt.datetime | None = None
         self._last_problem: tuple[str, str] | None = None
         self._last_endpoint: tuple[Any, ...] | None = None
+        self._last_firing = ""
         self._planned = False
 
     # -- output ------------------------------------------------------------------------------------
@@ -207,6 +216,10 @@ class Renderer:
         self.timeline.append(TimelineEntry(at, self._elapsed(at), title, f"{title} started", "info"))
         if title == "First deploy":
             self._print(at, "info", "first deploy: no canary, the new model takes all traffic once InService")
+        elif title == GUARDED_PHASE:
+            plan = self.variables.get("plan")
+            fleet = plan.get("instances") if isinstance(plan, Mapping) else None
+            self._print(at, "info", guarded_plan(self._in(), fleet))
         elif title.startswith("Canary") and not self._planned:
             self._planned = True
             self._print(at, "info", self._plan())
@@ -352,6 +365,8 @@ class Renderer:
         try:
             if key == ("sagemaker", "describeEndpoint"):
                 shown = describe_endpoint(self._params, result, self._expected_config())
+                if self.phase == GUARDED_PHASE:  # SageMaker's own progress (canary/guardrail_lines.py)
+                    shown = with_progress(shown, result)
             elif key == ("cloudwatch", "describeAlarms"):
                 start = self._state == "CheckAlarmNames"
                 shown = describe_alarms(self._params, result, abort=self._abort_alarm(), start=start)
@@ -371,16 +386,21 @@ class Renderer:
                 result.get("EndpointStatus"),
                 result.get("EndpointConfigName"),
                 json.dumps(result.get("ProductionVariants"), default=str, sort_keys=True),
+                pending_deployment(result) if self.phase == GUARDED_PHASE else None,
             )
             if seen == self._last_endpoint:
                 return  # the same endpoint again (another poll, the rollback's first look)
             self._last_endpoint = seen
+            milestone = milestone or self.phase == GUARDED_PHASE  # SageMaker's stages, in the summary
             if self._update_started is not None and level == "ok":
                 text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
                 self._update_started = None
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
+            if self._state == QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
+                return  # SageMaker watches the alarms; the log names them once, as they fire
+            self._last_firing = text
             milestone = level == "error"
             text += self._into_bake(ev.timestamp)
         if call == "getMetricData" and (numbers := numbers_of(result)) is not None:

@@ -49,9 +49,11 @@ from canary.settings_checks import CheckInputs
 from canary.settings_fleet import FleetInputs
 from canary.settings_metrics import MetricsInputs
 from canary.settings_safety import SafetyInputs
+from canary.settings_strategy import StrategyInputs, default_machine_name
+from canary.strategy_input import ALL_AT_ONCE, all_at_once
 
 
-class Settings(CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
+class Settings(StrategyInputs, CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(
@@ -87,9 +89,8 @@ class Settings(CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
     autoscaling_max_capacity: int | None = Field(default=None, alias=input_alias("autoscaling-max-capacity"))
     autoscaling_target: float | None = Field(default=None, alias=input_alias("autoscaling-target"))
     state_machine_arn: str | None = Field(default=None, alias=input_alias("state-machine-arn"))
-    state_machine_name: str = Field(
-        default="sagemaker-canary-deploy", alias=input_alias("state-machine-name")
-    )
+    state_machine_name: str = Field(default="", alias=input_alias("state-machine-name"))
+    """Empty: the bundled machine of the strategy (settings_strategy.default_machine_name)."""
     state_machine_role_arn: str | None = Field(default=None, alias=input_alias("state-machine-role-arn"))
     execution_name: str | None = Field(default=None, alias=input_alias("execution-name"))
     endpoint_poll_seconds: int = Field(default=10, alias=input_alias("endpoint-poll-seconds"))
@@ -163,8 +164,8 @@ class Settings(CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
 
     @field_validator("state_machine_name", mode="before")
     @classmethod
-    def _state_machine_name(cls, value: object) -> str:
-        text = text_of(value) or str(cls.model_fields["state_machine_name"].default)
+    def _state_machine_name(cls, value: object, info: ValidationInfo) -> str:
+        text = text_of(value) or default_machine_name(info.data.get("strategy"))
         if not SFN_NAME.match(text):
             raise ValueError(
                 f"{text!r} is not a valid state machine name: 1-80 characters of A-Z a-z 0-9 _ -"
@@ -236,7 +237,15 @@ class Settings(CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
     _dry_run = field_validator("dry_run", mode="before")(
         empty_is_default(lambda value: parse_bool(value, None))
     )
-    _weights = field_validator("canary_weights", mode="before")(empty_is_default(parse_weights))
+
+    @field_validator("canary_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: object, info: ValidationInfo) -> list[int]:
+        if all_at_once(value, info.data.get("strategy")):
+            return [ALL_AT_ONCE]  # blue-green: all traffic in one step (canary/strategy_input.py)
+        parsed = parse_weights(value)
+        return parsed if parsed is not None else [20]
+
     _environment = field_validator("model_environment", mode="before")(empty_is_default(parse_environment))
     _alarms = field_validator("alarm_names", mode="before")(empty_is_default(parse_names))
 

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from types_boto3_stepfunctions.client import SFNClient
 
 DEFINITION_PATH = Path(__file__).parent / "statemachine.asl.json"
+GUARDRAILS_PATH = Path(__file__).parent / "guardrails.asl.json"
+"""The second definition: SageMaker's deployment guardrails (strategy blue-green or rolling)."""
+Family = Literal["canary", "guardrails"]
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,14 @@ class EnsuredStateMachine:
 
 
 @cache
-def load_definition() -> str:
-    """The definition JSON text, exactly as it is deployed."""
-    return DEFINITION_PATH.read_text(encoding="utf-8")
+def load_definition(family: Family = "canary") -> str:
+    """The definition JSON text, exactly as it is deployed: the canary flow's, or the guardrails'."""
+    return (GUARDRAILS_PATH if family == "guardrails" else DEFINITION_PATH).read_text(encoding="utf-8")
+
+
+def family_of(strategy: str) -> Family:
+    """The definition a strategy runs: blue-green and rolling share the guardrails flow."""
+    return "guardrails" if strategy in {"blue-green", "rolling"} else "canary"
 
 
 def _parsed(text: str) -> Any:
@@ -56,7 +64,12 @@ def _find(sfn: SFNClient, name: str) -> str | None:
 
 
 def ensure_state_machine(
-    sfn: SFNClient, name: str, role_arn: str | None, *, found: tuple[str | None, str] | None = None
+    sfn: SFNClient,
+    name: str,
+    role_arn: str | None,
+    *,
+    found: tuple[str | None, str] | None = None,
+    family: Family = "canary",
 ) -> EnsuredStateMachine:
     """Create the bundled state machine ``name``, or update it when its definition differs.
 
@@ -68,7 +81,7 @@ def ensure_state_machine(
     ``found``: what the caller already read, ``(ARN, deployed definition)`` or ``(None, "")`` when no
     machine has this name; the machine is then neither listed nor described again.
     """
-    definition = load_definition()
+    definition = load_definition(family)
     arn = _find(sfn, name) if found is None else found[0]
     if arn is None:
         if not role_arn:
@@ -93,11 +106,19 @@ def ensure_state_machine(
     return EnsuredStateMachine(arn=arn, action="updated")
 
 
-def check_state_machine(sfn: SFNClient, arn: str) -> None:
+def family_in(definition: str) -> Family | None:
+    """Which bundled flow a deployed definition is (by what its first state checks), None: neither."""
+    if "$i.Strategy.Kind" in definition:
+        return "guardrails"
+    return "canary" if "$i.CanaryWeights" in definition else None
+
+
+def check_state_machine(sfn: SFNClient, arn: str, family: Family | None = None) -> None:
     """Check that a state machine given by ARN exists and is a standard workflow.
 
-    Raises :class:`~canary.errors.ConfigurationError` naming the input when it is missing, or an
-    express workflow (those last at most 5 minutes and keep no history to follow).
+    Raises :class:`~canary.errors.ConfigurationError` naming the input when it is missing, an
+    express workflow (those last at most 5 minutes and keep no history to follow), or (``family``
+    given) one of the bundled flows other than the strategy's.
     """
     try:
         described = sfn.describe_state_machine(stateMachineArn=arn)
@@ -113,4 +134,12 @@ def check_state_machine(sfn: SFNClient, arn: str) -> None:
         raise ConfigurationError(
             f"state-machine-arn: {arn} is an {described.get('type')} workflow; canary deploys take longer "
             "than express workflows may run: use a STANDARD state machine"
+        )
+    deployed = family_in(str(described.get("definition", "")))
+    if family is not None and deployed is not None and deployed != family:
+        wanted = "canary/guardrails.asl.json" if family == "guardrails" else "canary/statemachine.asl.json"
+        raise ConfigurationError(
+            f"state-machine-arn: {arn} runs the {deployed} flow, but this strategy needs the {family} flow "
+            f"({wanted}; docs/strategies.md): give the state machine of that definition, or set strategy "
+            "to match"
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from canary.comparison import check_line, numbers_of
 from canary.gate_lines import gate_answered
+from canary.guardrail_lines import put_alarm_line
 from canary.schedule_lines import captured, put_back
 from canary.summary import Level
 
@@ -200,7 +201,7 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("sagemaker", "deleteEndpointConfig"): _simple("deleted endpoint config {EndpointConfigName}"),
     ("sagemaker", "deleteModel"): _simple("deleted model {ModelName}"),
     ("cloudwatch", "describeAlarms"): describe_alarms,
-    ("cloudwatch", "putMetricAlarm"): _simple("created alarm {AlarmName}: {MetricName} > {Threshold}"),
+    ("cloudwatch", "putMetricAlarm"): lambda params, _: ("info", put_alarm_line(params)),
     ("cloudwatch", "deleteAlarms"): _simple("deleted the canary alarms"),
     ("cloudwatch", "getMetricData"): _metrics,
     ("applicationautoscaling", "describeScalableTargets"): _scalable_targets,

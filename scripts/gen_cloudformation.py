@@ -27,11 +27,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFINITION = ROOT / "canary" / "statemachine.asl.json"
+GUARDRAILS = ROOT / "canary" / "guardrails.asl.json"
 STATE_MACHINE_POLICY = ROOT / "iam" / "state-machine-role-policy.json"
 CI_POLICY = ROOT / "iam" / "ci-role-policy.json"
 CI_TRUST = ROOT / "iam" / "ci-role-trust-policy.json"
 TEMPLATE = ROOT / "cloudformation" / "canary-deploy.yaml"
 OIDC_HOST = "token.actions.githubusercontent.com"
+MACHINE_NAMES = ("${StateMachineName}", "${GuardrailsStateMachineName}")
+"""The two bundled state machines: the canary flow, and SageMaker's guardrails (strategy)."""
 
 PREFIXED_KINDS = {
     "DeployToEndpoints": {"endpoint"},
@@ -91,7 +94,8 @@ def _bind(resource: str, sid: str) -> Any:
     if service != "states" and match["name"] != "*":
         raise ValueError(f"{sid}: only states ARNs may name their resource: {resource}")
     if service == "states":
-        name = "${StateMachineName}" if kind == "stateMachine" else "${StateMachineName}:*"
+        machine = "${GuardrailsStateMachineName}" if "guardrails" in match["name"] else "${StateMachineName}"
+        name = machine if kind == "stateMachine" else f"{machine}:*"
     elif kind in PREFIXED_KINDS.get(sid, set()):
         name = "${EndpointNamePrefix}*"
     else:
@@ -135,6 +139,7 @@ def _load(path: Path) -> dict[str, Any]:
 def template() -> dict[str, Any]:
     """The CloudFormation template as a document."""
     definition = DEFINITION.read_text(encoding="utf-8")
+    guardrails = GUARDRAILS.read_text(encoding="utf-8")
     trust = _load(CI_TRUST)["Statement"][0]
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -149,6 +154,16 @@ def template() -> dict[str, Any]:
                 "AllowedPattern": "^[A-Za-z0-9_-]{1,80}$",
                 "Description": (
                     "The action's state-machine-name (or use output StateMachineArn as state-machine-arn)."
+                ),
+            },
+            "GuardrailsStateMachineName": {
+                "Type": "String",
+                "Default": "sagemaker-guardrails-deploy",
+                "AllowedPattern": "^[A-Za-z0-9_-]{1,80}$",
+                "Description": (
+                    "The state machine of strategy blue-green and rolling (SageMaker's deployment "
+                    "guardrails): the action's state-machine-name for those (or output "
+                    "GuardrailsStateMachineArn)."
                 ),
             },
             "EndpointNamePrefix": {
@@ -212,10 +227,16 @@ def template() -> dict[str, Any]:
                                 "Condition": {
                                     "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
                                     "ArnLike": {
-                                        "aws:SourceArn": _sub(
-                                            "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:"
-                                            "stateMachine:${StateMachineName}"
-                                        )
+                                        "aws:SourceArn": [
+                                            _sub(
+                                                "arn:${AWS::Partition}:states:${AWS::Region}:"
+                                                "${AWS::AccountId}:stateMachine:" + name
+                                            )
+                                            for name in (
+                                                "${StateMachineName}",
+                                                "${GuardrailsStateMachineName}",
+                                            )
+                                        ]
                                     },
                                 },
                             }
@@ -242,6 +263,16 @@ def template() -> dict[str, Any]:
                     "StateMachineType": "STANDARD",
                     "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
                     "DefinitionString": definition,
+                },
+            },
+            "GuardrailsStateMachine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["E3601"]}}},
+                "Properties": {
+                    "StateMachineName": {"Ref": "GuardrailsStateMachineName"},
+                    "StateMachineType": "STANDARD",
+                    "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
+                    "DefinitionString": guardrails,
                 },
             },
             "CiRole": {
@@ -289,6 +320,10 @@ def template() -> dict[str, Any]:
                 "Description": "state-machine-arn for the action",
                 "Value": {"Ref": "StateMachine"},
             },
+            "GuardrailsStateMachineArn": {
+                "Description": "state-machine-arn for the action with strategy blue-green or rolling",
+                "Value": {"Ref": "GuardrailsStateMachine"},
+            },
             "StateMachineRoleArn": {
                 "Description": "state-machine-role-arn for the action",
                 "Value": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
@@ -316,7 +351,8 @@ _Dumper.add_representer(str, _str)
 def render() -> str:
     """The template's text."""
     header = (
-        "# Generated by scripts/gen_cloudformation.py from canary/statemachine.asl.json and iam/*.json.\n"
+        "# Generated by scripts/gen_cloudformation.py from canary/statemachine.asl.json, "
+        "canary/guardrails.asl.json and iam/*.json.\n"
     )
     header += "# Do not edit: change those files and re-run the script.\n"
     body = yaml.dump(template(), Dumper=_Dumper, sort_keys=False, width=110, allow_unicode=True)

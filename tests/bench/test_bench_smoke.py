@@ -247,3 +247,19 @@ def test_capacity_figures_come_from_the_emulators_instance_timeline(emulator: Em
         assert design["extra_instance_minutes"] > 0
         assert design["timeline"][0][1] == {capacity.INSTANCE_TYPE: 9}
     assert "| instances, standard deploy on 4 instances" in render_table({"capacity": planned})
+
+
+def test_strategies_peak_within_their_bounds_and_roll_back(emulator: Emulator, monkeypatch: Any) -> None:
+    """blue-green runs the whole new fleet beside the old one (2N), rolling one batch more (N + 1), in
+    the rollback too (docs/strategies.md); the bench's figures come from the emulator's timeline."""
+    from bench import strategies
+
+    monkeypatch.setattr(strategies, "TIME_SCALE", 1 / 1200)
+    measured = strategies.run(emulator)
+    rows = measured["strategies"]
+    assert (rows["blue-green"]["peak"], rows["blue-green"]["rollback_peak"]) == (8, 8)
+    assert (rows["rolling"]["peak"], rows["rolling"]["rollback_peak"]) == (5, 5)
+    assert {row["status"] for row in rows.values()} == {"SUCCEEDED"}
+    assert {row["rollback_status"] for row in rows.values()} == {"FAILED"}
+    assert rows["rolling"]["extra_instance_minutes"] < rows["blue-green"]["extra_instance_minutes"]
+    assert "strategy rolling" in render_table({"strategies": measured})

@@ -404,10 +404,12 @@ def test_md_escapes_markdown_html_mentions_and_newlines(raw: str, escaped: str) 
 
 
 def bundled_states() -> dict[str, Any]:
+    """Every state of the two bundled definitions (the canary flow and the guardrails flow)."""
     from canary.statemachine import load_definition
     from canary.waits import definition_states
 
-    return dict(definition_states(json.loads(load_definition())))
+    states = dict(definition_states(json.loads(load_definition("guardrails"))))
+    return states | dict(definition_states(json.loads(load_definition())))
 
 
 def test_every_phase_starts_at_a_state_of_the_bundled_state_machine() -> None:

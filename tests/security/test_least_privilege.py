@@ -38,6 +38,7 @@ from tests.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITION = ROOT / "canary" / "statemachine.asl.json"
+GUARDRAILS = ROOT / "canary" / "guardrails.asl.json"
 SM_POLICY = ROOT / "iam" / "state-machine-role-policy.json"
 CI_POLICY = ROOT / "iam" / "ci-role-policy.json"
 CI_TRUST = ROOT / "iam" / "ci-role-trust-policy.json"
@@ -143,9 +144,10 @@ def _tasks(states: dict[str, Any]) -> list[str]:
 
 
 def definition_actions() -> set[str]:
-    """IAM actions of every Task of the bundled definition (aws-sdk, and the optimized ones above)."""
+    """IAM actions of every Task of the bundled definitions, canary and guardrails (aws-sdk, and the
+    optimized ones above)."""
     actions = set()
-    for resource in _tasks(_load(DEFINITION)["States"]):
+    for resource in _tasks(_load(DEFINITION)["States"]) + _tasks(_load(GUARDRAILS)["States"]):
         if resource in OPTIMIZED:
             actions |= OPTIMIZED[resource]
             continue
@@ -186,7 +188,8 @@ def test_resources_are_scoped_wherever_aws_allows(path: Path) -> None:
         if any(a.startswith("sagemaker:") for a in actions):
             assert all(SAGEMAKER_RESOURCE.match(r) for r in resources), resources
         if any(a.startswith("states:") for a in actions):
-            assert all(":sagemaker-canary-deploy" in r for r in resources), resources
+            bundled = (":sagemaker-canary-deploy", ":sagemaker-guardrails-deploy")  # the two definitions
+            assert all(any(name in r for name in bundled) for r in resources), resources
         if any(a.startswith("cloudwatch:") for a in actions):
             assert resources == ["arn:aws:cloudwatch:*:*:alarm:*"]
         if actions == {"events:PutEvents"}:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from canary.statemachine import DEFINITION_PATH
+from canary.statemachine import DEFINITION_PATH, GUARDRAILS_PATH
 
 TOOLS = Path(__file__).resolve().parents[2] / "tools"
 NODE = shutil.which("node")
@@ -54,15 +54,19 @@ def _write(tmp_path: Path, definition: dict[str, Any]) -> Path:
     return path
 
 
-def test_the_bundled_definition_has_no_diagnostics() -> None:
-    result = _validate(DEFINITION_PATH)
-    assert (result.returncode, result.stdout.strip()) == (0, f"{DEFINITION_PATH}: no diagnostics"), (
-        result.stdout
-    )
+BUNDLED = [DEFINITION_PATH, GUARDRAILS_PATH]
+"""The canary flow, and SageMaker's guardrails (strategy blue-green or rolling)."""
 
 
-def test_the_bundled_definition_passes_asl_validator() -> None:
-    result = _asl_validator(DEFINITION_PATH)
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_the_bundled_definition_has_no_diagnostics(path: Path) -> None:
+    result = _validate(path)
+    assert (result.returncode, result.stdout.strip()) == (0, f"{path}: no diagnostics"), result.stdout
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_the_bundled_definition_passes_asl_validator(path: Path) -> None:
+    result = _asl_validator(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

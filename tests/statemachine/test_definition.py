@@ -267,3 +267,42 @@ def test_check_state_machine_names_the_input_when_the_arn_is_missing(aws: Any) -
     check_state_machine(sfn, arn)
     with pytest.raises(ConfigurationError, match="state-machine-arn"):
         check_state_machine(sfn, arn.replace(":canary", ":missing"))
+
+
+def test_a_state_machine_arn_of_the_other_flow_is_refused_naming_the_input(aws: Any) -> None:
+    """``strategy: rolling`` with ``state-machine-arn`` of a canary machine would run a canary: refused
+    (exit 2) before anything starts, and the other way round."""
+    sfn = aws("stepfunctions")
+    canary = ensure_state_machine(sfn, "canary", ROLE).arn
+    guardrails = ensure_state_machine(sfn, "guardrails", ROLE, family="guardrails").arn
+    check_state_machine(sfn, canary, "canary")
+    check_state_machine(sfn, guardrails, "guardrails")
+    with pytest.raises(ConfigurationError, match=r"^state-machine-arn: .* runs the canary flow"):
+        check_state_machine(sfn, canary, "guardrails")
+    with pytest.raises(ConfigurationError, match=r"^state-machine-arn: .* runs the guardrails flow"):
+        check_state_machine(sfn, guardrails, "canary")
+
+
+def test_the_guardrails_flow_carries_the_canary_flows_fields() -> None:
+    """One list of what is carried over (docs/state-machine.md, "Only the model changes"): the
+    generator fills the guardrails flow's lists from the canary flow's plan."""
+    from canary.statemachine import load_definition as load
+
+    canary = json.loads(load())["States"]["ReadScalingPolicies"]["Assign"]["plan"]
+    guardrails = json.loads(load("guardrails"))["States"]["ReadScalingPolicies"]["Assign"]["plan"]
+    for listed in re.findall(r"\$pick\(\$(?:v|config|model(?:\.PrimaryContainer)?), (\[[^\]]*\])", canary):
+        assert listed in guardrails
+    assert '"ServerlessConfig"' in guardrails, "serverless memory, max and provisioned concurrency"
+
+
+def test_the_guardrails_definition_stays_within_its_size() -> None:
+    """The second definition (strategy blue-green / rolling) is held to its measured size
+    (docs/strategies.md): 770 source lines and 42 states (Map inner states included) at most; it
+    grows only with a reason."""
+    from canary.statemachine import GUARDRAILS_PATH
+    from canary.statemachine import load_definition as load
+
+    source = GUARDRAILS_PATH.with_suffix("").with_suffix(".asl.yaml").read_text(encoding="utf-8")
+    states = list(_states(json.loads(load("guardrails"))["States"]))
+    assert len(source.splitlines()) <= 770
+    assert len(states) <= 42

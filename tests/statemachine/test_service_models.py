@@ -27,7 +27,7 @@ import yaml
 from botocore.exceptions import UnknownServiceError
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
-from canary.statemachine import load_definition
+from canary.statemachine import Family, load_definition
 
 SDK_PREFIX = "arn:aws:states:::aws-sdk:"
 #: Step Functions' SDK service names that botocore spells differently.
@@ -187,8 +187,9 @@ def violations(definition: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_every_task_of_the_bundled_definition_matches_its_service_model() -> None:
-    definition = json.loads(load_definition())
+@pytest.mark.parametrize("family", ["canary", "guardrails"])
+def test_every_task_of_the_bundled_definition_matches_its_service_model(family: Family) -> None:
+    definition = json.loads(load_definition(family))
     assert list(tasks(definition["States"])), "the definition has no Task to check"
     assert violations(definition) == []
 
