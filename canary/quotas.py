@@ -298,8 +298,12 @@ def plan_of(settings: Settings, endpoint: EndpointState) -> CapacityPlan:
     )
 
 
-def plan_and_check(clients: Clients, settings: Settings, endpoint: EndpointState) -> CapacityCheck:
-    """The plan, checked against the quotas (ConfigurationError when its peak does not fit)."""
+def plan_and_check(clients: Clients, settings: Settings, endpoint: EndpointState) -> CapacityCheck | None:
+    """The plan, checked against the quotas (ConfigurationError when its peak does not fit); None for a
+    serverless endpoint, which runs no instances of its own to count."""
+    variant = endpoint.variants[0] if endpoint.exists and endpoint.variants else None
+    if variant is not None and not variant.instance_type:
+        return None
     return check_capacity(
         plan_of(settings, endpoint),
         sagemaker=clients.sagemaker,

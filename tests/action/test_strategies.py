@@ -91,6 +91,12 @@ def put_alarm(aws: Any, name: str = "latency-p99") -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _the_named_alarm_exists(aws: Any) -> None:
+    """``inputs()`` names latency-p99, and every named alarm must exist (canary/preflight.py)."""
+    put_alarm(aws)
+
+
 def fire(aws: Any, name: str = "latency-p99") -> None:
     aws("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="p99 too high")
 
