@@ -15,7 +15,8 @@
 3. :func:`canary.deploy.launch`: ensure the state machine, start (or attach);
 4. follow the history until it closes, ``timeout-minutes`` passes (outcome ``timed-out``: the
    execution goes on) or the job is cancelled (SIGINT/SIGTERM, ``on-cancel``);
-5. outputs and step summary — written on every path — and the exit status (docs/design.md).
+5. outputs (:class:`canary.report.Report`) and step summary — written on every path — and the exit
+   status (docs/design.md).
 
 Every exception that ends a run is reported through one table, :data:`canary.failures.FAILURES`.
 """
@@ -27,7 +28,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -49,9 +49,10 @@ from canary.errors import Cancelled, ConfigurationError
 from canary.failures import REPORTED, failure_of
 from canary.github import Runner
 from canary.names import RunContext
-from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, ReportedOutcome, classify
+from canary.outcome import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Outcome, classify
 from canary.preflight import first_deploy_warning
 from canary.race import start_hold_seconds
+from canary.report import Report
 from canary.settings import Settings, load_settings
 from canary.strategy_plan import dry_run_lines
 
@@ -74,39 +75,6 @@ __all__ = [
 
 FINAL_READ_SECONDS = 15.0
 """Time allowed for the closing DescribeExecution/DescribeEndpoint after following ends."""
-
-
-@dataclass
-class Report:
-    """What the action reports at the end, filled in as it goes (outputs are written on every path)."""
-
-    execution_arn: str = ""
-    status: str = ""
-    outcome: ReportedOutcome = ""
-    model_name: str = ""
-    endpoint_config_name: str = ""
-    region: str = ""
-    kind: str = ""
-    """``first-deploy`` or ``canary`` once the endpoint was read (or the execution said so)."""
-    notes: list[str] = field(default_factory=list)
-    """Lines for the step summary's outcome section (a first deploy, a bake nothing judged)."""
-
-    @property
-    def console_url(self) -> str:
-        """Console link of the execution, when there is one."""
-        return console_url(self.execution_arn) if self.execution_arn else ""
-
-    def outputs(self) -> dict[str, str]:
-        """The step outputs (action.yml)."""
-        return {
-            "execution-arn": self.execution_arn,
-            "status": self.status,
-            "outcome": self.outcome,
-            "model-name": self.model_name,
-            "endpoint-config-name": self.endpoint_config_name,
-            "console-url": self.console_url,
-            "kind": self.kind,
-        }
 
 
 def _terminal_description(event: HistoryEvent | None) -> dict[str, Any] | None:

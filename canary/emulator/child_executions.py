@@ -21,7 +21,7 @@ def install() -> None:
     """Rename the integration's arguments to StartExecution's members before moto calls botocore."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sfn
 
-    from canary.emulator.stepfunctions import boto_cased, json_safe
+    from canary.emulator.sfn_sdk_tasks import boto_cased, json_safe
 
     cls = state_task_service_sfn.StateTaskServiceSfn
     original = cls._eval_service_task

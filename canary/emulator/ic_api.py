@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Any
 
 from canary.emulator import inference_components as ics
-from canary.emulator import sagemaker
+from canary.emulator import sagemaker_variants
 
 _installed = False
 
@@ -52,7 +52,7 @@ def _describe(component: ics.Component) -> dict[str, Any]:
     if container is not None:
         summary = {k: v for k, v in container.items() if k != "Image"}
         if container.get("Image"):
-            deployed = sagemaker._deployed_images(container["Image"], component.created)
+            deployed = sagemaker_variants._deployed_images(container["Image"], component.created)
             summary["DeployedImage"] = deployed[0]
         spec["Container"] = summary
     out: dict[str, Any] = {

@@ -81,22 +81,22 @@ def running_copies(
 
 def image(backend: Any, spec: dict[str, Any]) -> str | None:
     """The image an IC's copies run: its Container's, else its model's, else its base IC's."""
-    from canary.emulator import sagemaker
+    from canary.emulator import sagemaker_variants
 
     container = spec.get("Container") or {}
     if container.get("Image"):
         return str(container["Image"])
     if spec.get("ModelName"):
-        return sagemaker.model_image(backend, spec["ModelName"])
+        return sagemaker_variants.model_image(backend, spec["ModelName"])
     base = _ics().store(backend).get(str(spec.get("BaseInferenceComponentName") or ""))
     return image(backend, base.spec) if base is not None else None
 
 
 def health_failure(backend: Any, name: str, spec: dict[str, Any]) -> str | None:
-    from canary.emulator import sagemaker
+    from canary.emulator import sagemaker_variants
 
     found = image(backend, spec)
-    if found is not None and sagemaker.image_tag(found) == sagemaker.BROKEN_TAG:
+    if found is not None and sagemaker_variants.image_tag(found) == sagemaker_variants.BROKEN_TAG:
         return (
             f"The container for inference component {name} did not pass the ping health check. "
             "Please check CloudWatch logs for this inference component."

@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from canary.emulator import ic_checks, ic_rollout, inference_components, runtime, sagemaker, traffic
+from canary.emulator import ic_checks, ic_rollout, inference_components, runtime, sagemaker_variants, traffic
 
 HEADER = "x-amzn-sagemaker-inference-component"
 
@@ -109,12 +109,12 @@ def invoke(backend: Any, endpoint: Any, headers: dict[str, str], text: str) -> A
                 400,
             )
         image = ic_checks.image(backend, spec) or ""
-    tag = sagemaker.image_tag(image)
+    tag = sagemaker_variants.image_tag(image)
     status = 200
-    if tag in (sagemaker.BROKEN_TAG, runtime.SERVER_ERROR_TAG):
+    if tag in (sagemaker_variants.BROKEN_TAG, runtime.SERVER_ERROR_TAG):
         status = 424
         _record(Invocation(endpoint.endpoint_name, name, new_copy, image, status))
-        code = 502 if tag == sagemaker.BROKEN_TAG else 500
+        code = 502 if tag == sagemaker_variants.BROKEN_TAG else 500
         message = "container is not running" if code == 502 else '{"error": "internal"}'
         raise runtime._error(
             "ModelError",

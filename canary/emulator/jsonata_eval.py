@@ -189,7 +189,7 @@ def _bindings(env: Any, with_states: bool) -> dict[str, Any]:
     store = env.variable_store
     bindings: dict[str, Any] = {**store._outer_scope, **store._inner_scope}
     if with_states:
-        from canary.emulator.stepfunctions import json_safe
+        from canary.emulator.sfn_sdk_tasks import json_safe
 
         # The context object holds datetimes (Execution.StartTime): JSON text, as on AWS.
         bindings["states"] = json_safe(env.states._states_data)

@@ -114,7 +114,7 @@ def _route(endpoint: Any, target: str | None) -> dict[str, Any] | None:
 def _invoke_endpoint_response(self: Any) -> Any:
     from moto.sagemaker.models import sagemaker_backends
 
-    from canary.emulator import guardrails_run, ic_runtime, sagemaker
+    from canary.emulator import guardrails_run, ic_runtime, sagemaker, sagemaker_variants
 
     name = self.path.split("/")[2]
     headers = {key.lower(): value for key, value in self.headers.items()}
@@ -156,9 +156,9 @@ def _invoke_endpoint_response(self: Any) -> Any:
     model = next(
         (v.get("ModelName", "") for v in specs if v.get("VariantName") == variant["VariantName"]), ""
     )
-    image = sagemaker.model_image(backend, model) or ""
-    tag = sagemaker.image_tag(image)
-    if tag == sagemaker.BROKEN_TAG:
+    image = sagemaker_variants.model_image(backend, model) or ""
+    tag = sagemaker_variants.image_tag(image)
+    if tag == sagemaker_variants.BROKEN_TAG:
         _record(Invocation(variant=variant["VariantName"], status=424, **record))
         raise _error(
             "ModelError",

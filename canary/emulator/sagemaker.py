@@ -27,13 +27,16 @@ What this module changes (docs/emulator.md sets each against AWS and moto):
 
 Everything is patched onto moto's classes in-process; the server is threaded, so the state kept here
 is guarded by one lock.
+
+This module keeps the endpoint lifecycle (create, update, settle, describe, delete) and the state it
+tracks; what a variant runs and shows (images, health, summaries, scalable targets) is in
+``sagemaker_variants``, the refusals worded as SageMaker words them in ``sagemaker_requests``, and
+UpdateEndpointWeightsAndCapacities in ``sagemaker_weights``.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,16 +51,23 @@ from canary.emulator import (
     sagemaker_settings,
     scaling_targets,
 )
-
-VARIANT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-"""The Application Auto Scaling dimension of a SageMaker production variant's instance count."""
-
-BROKEN_TAG = "broken"
-"""Image tag that makes a production variant fail its ping health check."""
-
-_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-_IN_SERVICE = "InService"
-_SETTLED = frozenset({_IN_SERVICE, "Failed", "OutOfService"})
+from canary.emulator.sagemaker_requests import (
+    _IN_SERVICE,
+    _SETTLED,
+    _arn,
+    _config,
+    _endpoint,
+    _invalid,
+    _require_in_service,
+    _validate_instance_type,
+)
+from canary.emulator.sagemaker_variants import (
+    _deregister_scalable_targets,
+    _health_failure,
+    _scalable_variants,
+    _variant_summary,
+)
+from canary.emulator.sagemaker_weights import update_weights_and_capacities
 
 _lock = threading.RLock()
 _installed = False
@@ -118,7 +128,7 @@ def install() -> None:
             ("describe_endpoint", _describe_endpoint),
             ("delete_endpoint", _delete_endpoint),
             ("update_endpoint", _update_endpoint),
-            ("update_endpoint_weights_and_capacities", _update_weights_and_capacities),
+            ("update_endpoint_weights_and_capacities", update_weights_and_capacities),
             ("list_endpoints", _list_endpoints),
         ):
             _originals[name] = getattr(backend, name, None)
@@ -152,111 +162,14 @@ def _now() -> datetime:
     return utcnow()  # type: ignore[no-any-return]
 
 
-def _invalid(message: str) -> Exception:
-    from moto.sagemaker.exceptions import ValidationError
-
-    return ValidationError(message=message)  # type: ignore[no-any-return]
-
-
-def _arn(backend: Any, kind: str, name: str) -> str:
-    from moto.sagemaker.utils import arn_formatter
-
-    return arn_formatter(kind, name, backend.account_id, backend.region_name)  # type: ignore[no-any-return]
-
-
 def _key(backend: Any, name: str) -> tuple[str, str, str]:
     return (backend.account_id, backend.region_name, name)
-
-
-def _image_of(backend: Any, model_name: str) -> str | None:
-    model = backend._models.get(model_name)
-    if model is None:
-        return None
-    image = (model.primary_container or {}).get("Image")
-    if image is None and model.containers:
-        image = model.containers[0].get("Image")
-    return image if isinstance(image, str) else None
-
-
-def model_image(backend: Any, model_name: str) -> str | None:
-    """The image of a model's (primary) container, or None when there is no such model."""
-    return _image_of(backend, model_name)
 
 
 def settle_endpoint(backend: Any, endpoint: Any) -> None:
     """Finish the endpoint's create/update if its time has come (as every read of it does)."""
     with _lock:
         _settle(backend, endpoint)
-
-
-def image_tag(image: str) -> str | None:
-    """The tag of an image URI (``repo:tag``), or None for an untagged or digest-pinned image."""
-    last = image.rsplit("/", 1)[-1]
-    if "@" in last or ":" not in last:
-        return None
-    return last.split(":", 1)[1]
-
-
-def _deployed_images(image: str | None, when: datetime) -> list[dict[str, Any]]:
-    if image is None:
-        return []
-    if "@sha256:" in image:
-        resolved = image
-    else:
-        digest = hashlib.sha256(image.encode()).hexdigest()
-        resolved = f"{image.rsplit(':', 1)[0] if image_tag(image) else image}@sha256:{digest}"
-    return [{"SpecifiedImage": image, "ResolvedImage": resolved, "ResolutionTime": when}]
-
-
-def _variant_summary(backend: Any, spec: dict[str, Any], when: datetime) -> dict[str, Any]:
-    """A ``ProductionVariantSummary`` for a config's ``ProductionVariant`` as first deployed."""
-    summary: dict[str, Any] = {"VariantName": spec["VariantName"]}
-    images = _deployed_images(_image_of(backend, spec.get("ModelName", "")), when)
-    if images:
-        summary["DeployedImages"] = images
-    weight = float(spec.get("InitialVariantWeight", 1.0))
-    summary["CurrentWeight"] = summary["DesiredWeight"] = weight
-    if spec.get("InitialInstanceCount") is not None:
-        count = int(spec["InitialInstanceCount"])
-        summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = count
-    if spec.get("ServerlessConfig"):
-        summary["CurrentServerlessConfig"] = copy.deepcopy(spec["ServerlessConfig"])
-        summary["DesiredServerlessConfig"] = copy.deepcopy(spec["ServerlessConfig"])
-    for name in ("ManagedInstanceScaling", "RoutingConfig"):
-        if spec.get(name):
-            summary[name] = copy.deepcopy(spec[name])
-    reservation = spec.get("CapacityReservationConfig") or {}
-    given = {
-        k: reservation[k] for k in ("CapacityReservationPreference", "MlReservationArn") if k in reservation
-    }
-    if given:  # ProductionVariantCapacityReservationSummary; its instance counts are not simulated
-        summary["CapacityReservationConfig"] = given
-    return summary
-
-
-def _health_failure(backend: Any, specs: list[dict[str, Any]]) -> str | None:
-    for spec in specs:
-        image = _image_of(backend, spec.get("ModelName", ""))
-        if image is not None and image_tag(image) == BROKEN_TAG:
-            return (
-                f"The primary container for production variant {spec['VariantName']} did not pass "
-                "the ping health check. Please check CloudWatch logs for this endpoint."
-            )
-    return None
-
-
-def _config(backend: Any, name: str) -> Any:
-    config = backend.endpoint_configs.get(name)
-    if config is None:
-        raise _invalid(f'Could not find endpoint configuration "{_arn(backend, "endpoint-config", name)}".')
-    return config
-
-
-def _endpoint(backend: Any, name: str) -> Any:
-    endpoint = backend.endpoints.get(name)
-    if endpoint is None:
-        raise _invalid(f'Could not find endpoint "{_arn(backend, "endpoint", name)}".')
-    return endpoint
 
 
 def _track(backend: Any, endpoint: Any) -> _Tracked:
@@ -308,41 +221,6 @@ def _begin(tracked: _Tracked, kind: str, seconds: float, **changes: Any) -> None
     tracked.endpoint.endpoint_status = "Creating" if kind == "create" else "Updating"
     tracked.endpoint.last_modified_time = now
     instances.begin(tracked)
-
-
-def _require_in_service(backend: Any, endpoint: Any) -> None:
-    status = endpoint.endpoint_status
-    if status == _IN_SERVICE:
-        return
-    arn = _arn(backend, "endpoint", endpoint.endpoint_name)
-    if status in _SETTLED:
-        raise _invalid(f'Cannot update endpoint "{arn}" in status {status}; delete it and create it again.')
-    raise _invalid(f'Cannot update in-progress endpoint "{arn}".')
-
-
-def _scalable_variants(backend: Any, endpoint_name: str) -> list[str]:
-    """Variants of the endpoint registered as Application Auto Scaling scalable targets."""
-    from moto.applicationautoscaling.models import applicationautoscaling_backends
-
-    autoscaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
-    prefix = f"endpoint/{endpoint_name}/variant/"
-    return [
-        resource_id[len(prefix) :]
-        for resource_id, target in autoscaling.targets.get(VARIANT_DIMENSION, {}).items()
-        if target.service_namespace == "sagemaker" and resource_id.startswith(prefix)
-    ]
-
-
-def _deregister_scalable_targets(backend: Any, endpoint_name: str) -> None:
-    from moto.applicationautoscaling.models import applicationautoscaling_backends
-
-    scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
-    prefix = f"endpoint/{endpoint_name}/variant/"
-    targets = scaling.targets.get(VARIANT_DIMENSION, {})
-    for resource_id in [r for r, t in targets.items() if t.service_namespace == "sagemaker"]:
-        if resource_id.startswith(prefix):
-            del targets[resource_id]
-            scaling_targets.drop_dependents(scaling, "sagemaker", resource_id, VARIANT_DIMENSION)
 
 
 def _pending_variant(variant: dict[str, Any], pending: _Deployment) -> dict[str, Any]:
@@ -399,14 +277,6 @@ def _describe(tracked: _Tracked) -> dict[str, Any]:
 
 
 # --- patched backend methods ---------------------------------------------------------------------
-
-
-def _validate_instance_type(self: Any, instance_type: str) -> None:
-    if not _INSTANCE_TYPE.match(instance_type):
-        raise _invalid(
-            f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {_INSTANCE_TYPE.pattern}"
-        )
 
 
 def _create_model(self: Any, model_name: str, **kwargs: Any) -> Any:
@@ -581,55 +451,6 @@ def _update_endpoint(
         )
         if guarded is not None:
             guardrails_run.start(self, tracked, *guarded)
-        return endpoint.arn  # type: ignore[no-any-return]
-
-
-def _update_weights_and_capacities(
-    self: Any, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
-) -> str:
-    with _lock:
-        endpoint = _endpoint(self, endpoint_name)
-        tracked = _settle(self, endpoint)
-        _require_in_service(self, endpoint)
-        names = [v["VariantName"] for v in endpoint.production_variants]
-        seen: set[str] = set()
-        for desired in desired_weights_and_capacities:
-            name = str(desired.get("VariantName"))
-            if name in seen:
-                raise _invalid(f'The variant name "{name}" was non-unique within the request.')
-            if name not in names:
-                raise _invalid(
-                    f'The variant name(s) "{name}" is/are not present within endpoint configuration '
-                    f'"{endpoint.endpoint_config_name}".'
-                )
-            seen.add(name)
-        variants = copy.deepcopy(endpoint.production_variants)
-        by_name = {v["VariantName"]: v for v in variants}
-        provisions = any(  # instances added or removed: as long as an update, not a weight change
-            d.get("DesiredInstanceCount") is not None
-            and int(d["DesiredInstanceCount"]) != by_name[d["VariantName"]].get("CurrentInstanceCount")
-            for d in desired_weights_and_capacities
-        )
-        for desired in desired_weights_and_capacities:
-            target = by_name[desired["VariantName"]]
-            live = next(v for v in endpoint.production_variants if v["VariantName"] == desired["VariantName"])
-            if desired.get("DesiredWeight") is not None:
-                weight = float(desired["DesiredWeight"])
-                target["CurrentWeight"] = target["DesiredWeight"] = live["DesiredWeight"] = weight
-            if desired.get("DesiredInstanceCount") is not None:
-                count = int(desired["DesiredInstanceCount"])
-                target["CurrentInstanceCount"] = target["DesiredInstanceCount"] = count
-                live["DesiredInstanceCount"] = count
-        _begin(
-            tracked,
-            "weights",
-            float(_timings().update_seconds if provisions else _timings().weights_seconds),
-            config_name=endpoint.endpoint_config_name,
-            variants=variants,
-            shadow_variants=copy.deepcopy(tracked.shadow_variants),
-            instance_types=dict(tracked.instance_types),
-            failure=None,
-        )
         return endpoint.arn  # type: ignore[no-any-return]
 
 

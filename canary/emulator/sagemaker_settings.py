@@ -33,7 +33,7 @@ _IDENTITY = frozenset({"ModelName", "EndpointConfigName"})
 @functools.cache
 def _kept_members(create: str, describe: str) -> frozenset[str]:
     """Members of the ``create`` request that the ``describe`` response returns (botocore's model)."""
-    from canary.emulator.stepfunctions import service_model
+    from canary.emulator.sfn_sdk_tasks import service_model
 
     model = service_model("sagemaker")
     request: Any = model.operation_model(create).input_shape

@@ -34,7 +34,7 @@ def _blob_members(boto_service: str, api_action: str) -> frozenset[str]:
     """Lower-cased names of the operation's top-level blob members (none for an unknown action)."""
     from botocore import xform_name
 
-    from canary.emulator.stepfunctions import service_model
+    from canary.emulator.sfn_sdk_tasks import service_model
 
     model = service_model(boto_service)
     operation = next((op for op in model.operation_names if xform_name(op) == api_action), None)
