@@ -37,6 +37,7 @@ from canary.guardrail_lines import (
     with_progress,
 )
 from canary.outcome import Outcome
+from canary.phases import _TERMINAL_LINES, PHASES, PHASES_AFTER, PHASES_WHEN
 from canary.schedule_lines import left_out
 from canary.summary import ICONS, Level, TimelineEntry, clock, md, outcome_headline, summary_markdown
 from canary.summary_facts import FactsReader
@@ -72,43 +73,6 @@ STYLES: Mapping[Level, str] = {
     "warn": "yellow",
     "error": "bold red",
     "detail": "dim",
-}
-
-PHASES: Mapping[str, str] = {
-    # state entered → title of the log group it opens ({weight}: the step's canary weight,
-    # $in.CanaryWeights[$step]); a title equal to the open group's opens nothing
-    "ValidateInput": "Prepare",
-    "StartHold": "Prepare",
-    "ReadEndpoint": "Prepare",
-    "SuspendAutoScaling": "Canary {weight}%",
-    "StartCanary": "Canary {weight}%",
-    "CheckAlarms": "Bake {weight}%",
-    "ReadMetrics": "Bake {weight}%",
-    "BakeQuietly": "Bake {weight}%",
-    "ShiftTraffic": "Canary {weight}%",
-    "Gate": "Approval after {weight}%",
-    "CreateFinalConfig": "Promote",
-    "Rollback": "Rollback",
-    "CreateAlarms": GUARDED_PHASE,  # canary/guardrails.asl.yaml: SageMaker deploys from here on
-}
-"""Phase groups, by the state that starts them."""
-
-PHASES_AFTER: Mapping[tuple[str, str], str] = {
-    ("IsFirstDeploy", "CreateModel"): "First deploy",
-}
-"""Phase groups started by a state entered right after another (previous state, state entered)."""
-
-PHASES_WHEN: Mapping[tuple[str, str], str] = {
-    ("ShiftTraffic", "grow"): "Scale-out for {weight}%",
-}
-"""Phase groups started by a state entered while a variable is true (state entered, variable): the
-canary grows before its step's shift, still at the previous weight."""
-
-_TERMINAL_LINES: Mapping[str, tuple[Level, str]] = {
-    "ExecutionSucceeded": ("ok", "execution succeeded"),
-    "ExecutionFailed": ("error", "execution failed"),
-    "ExecutionAborted": ("error", "execution stopped (aborted)"),
-    "ExecutionTimedOut": ("error", "execution timed out"),
 }
 
 
