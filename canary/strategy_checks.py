@@ -39,6 +39,16 @@ def check_strategy(state: EndpointState, settings: Settings) -> None:
             "single-variant endpoints here"
         )
     variant = variants[0]
+    for input_name, given in (
+        ("instance-count", settings.instance_count),
+        ("canary-instance-count", settings.canary_instance_count),
+    ):
+        if given is not None:
+            raise ConfigurationError(
+                f"{input_name}: {given} is set, but {strategy} keeps the fleet of variant {variant.name} "
+                f"as it is {on} (SageMaker's guardrails replace the instances, never resize them): leave "
+                f"{input_name} empty, or use strategy: canary to change the fleet's size"
+            )
     instance_type = settings.instance_type or variant.instance_type or ""
     if instance_type.startswith("ml.inf1."):
         raise ConfigurationError(

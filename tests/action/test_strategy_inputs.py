@@ -82,6 +82,10 @@ ENDPOINT_REFUSALS: list[tuple[str, int | None, dict[str, str], str, str]] = [
     ("inf1", 4, {"strategy": "blue-green", "instance_type": "ml.inf1.xlarge"}, "instance-type", "Inf1"),
     ("serverless-autoscaling", None, {"strategy": "blue-green", "autoscaling_max_capacity": "4",
      "autoscaling_target": "70"}, "autoscaling-max-capacity", "serverless"),
+    ("instance-count", 4, {"strategy": "blue-green", "instance_count": "6"},
+     "instance-count", "keeps the fleet"),
+    ("canary-instance-count", 4, {"strategy": "rolling", "canary_instance_count": "1"},
+     "canary-instance-count", "keeps the fleet"),
 ]  # fmt: skip
 
 
