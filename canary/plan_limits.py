@@ -8,6 +8,7 @@ history (endpoint polling or bake checks) and the inputs that set it. Used by th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,31 +44,43 @@ def _polls(polling: PollingSettings) -> int:
     return polls
 
 
-def _plan_events(
-    steps: int,
-    bake_seconds: int,
-    check_seconds: int,
-    checks_alarms: bool,
-    polling: PollingSettings,
-    *,
-    extensions: int,
-    delay_seconds: int = 0,
-) -> tuple[int, int]:
-    """History events of a plan's endpoint polling and of its bake checks (beside the fixed ones).
+@dataclass(frozen=True)
+class _Plan:
+    """A plan's shape, as the public functions below take it (one parameter list, read once)."""
 
-    Waits: the canary update, two per later step (the canary's scale-out, whose polls also check the
-    alarms, and the shift), the promotion and the two of a rollback, each at most
-    ``Polling.TimeoutSeconds``. ``checks_alarms``: alarms or a relative gate check each bake
-    every ``check_seconds`` (else it is one wait and one metrics read); ``extensions``: bakes a
-    step may add (``Analysis.OnLowTraffic`` extend), each checked like the first; ``delay_seconds``:
-    how much longer each bake lasts for late metrics (``Analysis.MetricsDelaySeconds``).
-    """
-    waits = 2 * steps + 2
-    bakes = steps * (1 + extensions)
-    bake_seconds += delay_seconds
-    checks = (-(-bake_seconds // check_seconds) + 1) if checks_alarms else 1
-    waited = _polls(polling) * (waits * _EVENTS_PER_POLL + (steps - 1) * _EVENTS_PER_SCALE_CHECK)
-    return waited, bakes * checks * _EVENTS_PER_CHECK
+    steps: int
+    bake_seconds: int
+    check_seconds: int
+    checks_alarms: bool
+    polling: PollingSettings
+    extensions: int = 0
+    delay_seconds: int = 0
+    """How much longer each bake lasts for late metrics (``Analysis.MetricsDelaySeconds``)."""
+
+    @property
+    def waits(self) -> int:
+        """Endpoint waits: the canary update, two per later step (the canary's scale-out, whose polls
+        also check the alarms, and the shift), the promotion and the two of a rollback."""
+        return 2 * self.steps + 2
+
+    @property
+    def bakes(self) -> int:
+        """Bakes: one per step, and the ``extensions`` each may add (``Analysis.OnLowTraffic`` extend)."""
+        return self.steps * (1 + self.extensions)
+
+    def events(self) -> tuple[int, int]:
+        """History events of the endpoint polling (each wait at most ``Polling.TimeoutSeconds``) and of
+        the bake checks (every ``check_seconds`` when alarms or a gate watch, else one read a bake)."""
+        bake = self.bake_seconds + self.delay_seconds
+        checks = (-(-bake // self.check_seconds) + 1) if self.checks_alarms else 1
+        per_wait = self.waits * _EVENTS_PER_POLL + (self.steps - 1) * _EVENTS_PER_SCALE_CHECK
+        return _polls(self.polling) * per_wait, self.bakes * checks * _EVENTS_PER_CHECK
+
+    def seconds(self) -> int:
+        """The longest the plan can run (approval gates aside)."""
+        polling = self.polling
+        bake = self.bake_seconds + self.delay_seconds
+        return self.waits * (polling.TimeoutSeconds + polling.MaxSeconds) + self.bakes * bake
 
 
 def plan_bounds(
@@ -80,21 +93,10 @@ def plan_bounds(
     extensions: int = 0,
     delay_seconds: int = 0,
 ) -> tuple[int, int]:
-    """The most history events and seconds a deploy of this plan can take (retries aside); the
-    events' parts are :func:`_plan_events`'."""
-    polls, checks = _plan_events(
-        steps,
-        bake_seconds,
-        check_seconds,
-        checks_alarms,
-        polling,
-        extensions=extensions,
-        delay_seconds=delay_seconds,
-    )
-    waits = 2 * steps + 2
-    bakes = steps * (1 + extensions)
-    seconds = waits * (polling.TimeoutSeconds + polling.MaxSeconds) + bakes * (bake_seconds + delay_seconds)
-    return _FIXED_EVENTS + polls + checks, seconds
+    """The most history events and seconds a deploy of this plan can take (retries aside)."""
+    plan = _Plan(steps, bake_seconds, check_seconds, checks_alarms, polling, extensions, delay_seconds)
+    polls, checks = plan.events()
+    return _FIXED_EVENTS + polls + checks, plan.seconds()
 
 
 def plan_culprit(
@@ -110,15 +112,8 @@ def plan_culprit(
     """The action input that dominates :func:`plan_problem`'s problem: the endpoint polling's
     ``endpoint-poll-max-seconds`` or the bake checks' ``alarm-check-seconds`` when the history is
     too long, else ``wait-minutes`` (the run is too long)."""
-    polls, checks = _plan_events(
-        steps,
-        bake_seconds,
-        check_seconds,
-        checks_alarms,
-        polling,
-        extensions=extensions,
-        delay_seconds=delay_seconds,
-    )
+    plan = _Plan(steps, bake_seconds, check_seconds, checks_alarms, polling, extensions, delay_seconds)
+    polls, checks = plan.events()
     if _FIXED_EVENTS + polls + checks > MAX_HISTORY_EVENTS:
         return "endpoint-poll-max-seconds" if polls >= checks else "alarm-check-seconds"
     return "wait-minutes"
@@ -141,28 +136,12 @@ def plan_problem(
     the inputs that set that part first. ``gate_seconds``: the longest the approval gates can wait,
     all together.
     """
-    events, seconds = plan_bounds(
-        steps,
-        bake_seconds,
-        check_seconds,
-        checks_alarms,
-        polling,
-        extensions=extensions,
-        delay_seconds=delay_seconds,
-    )
-    seconds += gate_seconds
+    plan = _Plan(steps, bake_seconds, check_seconds, checks_alarms, polling, extensions, delay_seconds)
+    polls, checks = plan.events()
+    events, seconds = _FIXED_EVENTS + polls + checks, plan.seconds() + gate_seconds
     if events > MAX_HISTORY_EVENTS:
-        polls, checks = _plan_events(
-            steps,
-            bake_seconds,
-            check_seconds,
-            checks_alarms,
-            polling,
-            extensions=extensions,
-            delay_seconds=delay_seconds,
-        )
         polling_part = (
-            f"endpoint polling: {2 * steps + 2} endpoint waits of up to endpoint-timeout-minutes "
+            f"endpoint polling: {plan.waits} endpoint waits of up to endpoint-timeout-minutes "
             f"{polling.TimeoutSeconds / 60:g} (Polling.TimeoutSeconds), each read every "
             f"endpoint-poll-seconds {polling.InitialSeconds} s doubling up to endpoint-poll-max-seconds "
             f"{polling.MaxSeconds} s"

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import threading
@@ -148,30 +147,7 @@ def metric_data(
     component: str, per_second: traffic.VariantTraffic, counts: tuple[int, int, int]
 ) -> list[dict[str, Any]]:
     """PutMetricData's ``MetricData`` for one IC: ``counts`` = (invocations, 5xx, 4xx) now."""
-    now = dt.datetime.now(dt.UTC)
-    dims = [{"Name": "InferenceComponentName", "Value": component}]
-    count, errors_5xx, errors_4xx = counts
-    data: list[dict[str, Any]] = [
-        {"MetricName": "Invocations", "Dimensions": dims, "Timestamp": now, "Value": count},
-        {"MetricName": "Invocation5XXErrors", "Dimensions": dims, "Timestamp": now, "Value": errors_5xx},
-        {"MetricName": "Invocation4XXErrors", "Dimensions": dims, "Timestamp": now, "Value": errors_4xx},
-    ]
-    if count:
-        values, weights = [per_second.latency_ms * 1000], [count]
-        if per_second.p99_ms is not None:
-            slow = max(1, math.ceil(count * 0.02))
-            values, weights = [per_second.latency_ms * 1000, per_second.p99_ms * 1000], [count - slow, slow]
-        data.append(
-            {
-                "MetricName": "ModelLatency",
-                "Dimensions": dims,
-                "Timestamp": now,
-                "Unit": "Microseconds",
-                "Values": values,
-                "Counts": weights,
-            }
-        )
-    return data
+    return traffic.metrics_of([{"Name": "InferenceComponentName", "Value": component}], per_second, counts)
 
 
 class ComponentTrafficFeed(traffic.TrafficFeed):

@@ -43,8 +43,16 @@ def metric_data(
     endpoint: str, variant: str, traffic: VariantTraffic, counts: tuple[int, int, int]
 ) -> list[dict[str, Any]]:
     """PutMetricData's ``MetricData`` of one variant: ``counts`` = (invocations, 5xx, 4xx) now."""
-    now = dt.datetime.now(dt.UTC)
     dims = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
+    return metrics_of(dims, traffic, counts)
+
+
+def metrics_of(
+    dims: list[dict[str, str]], traffic: VariantTraffic, counts: tuple[int, int, int]
+) -> list[dict[str, Any]]:
+    """PutMetricData's ``MetricData`` of whatever ``dims`` name (a variant, an inference component):
+    ``counts`` = (invocations, 5xx, 4xx) now, ModelLatency as a distribution of their latencies."""
+    now = dt.datetime.now(dt.UTC)
     count, errors_5xx, errors_4xx = counts
     data: list[dict[str, Any]] = [
         {"MetricName": "Invocations", "Dimensions": dims, "Timestamp": now, "Value": count},
