@@ -123,10 +123,12 @@ SCENARIOS = (
         expect=1,
     ),
     Scenario(
-        "5/6  strategy: blue-green — SageMaker shifts a canary of the fleet, bakes, then the rest",
+        "5/6  strategy: blue-green — SageMaker shifts a canary of a 4-instance fleet (1 instance), bakes, "
+        "then the rest",
         {
-            "image-uri": f"{REGISTRY}:1.4",
-            "model-data": "s3://demo-models/churn/1.4/model.tar.gz",
+            "endpoint-name": FLEET,
+            "image-uri": f"{REGISTRY}:1.3",
+            "model-data": "s3://demo-models/churn/1.3/model.tar.gz",
             "strategy": "blue-green",
             "canary-weights": "20",
             "wait-minutes": "0.05",
@@ -202,7 +204,7 @@ def _trip_alarm_during_bake(
 
 
 def _fleet(sagemaker: Any) -> None:
-    """The rolling scenario's endpoint, :data:`FLEET`: 4 instances of the current model (InService)."""
+    """The strategies' endpoint, :data:`FLEET`: 4 instances of the current model (InService)."""
     role = f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker"
     sagemaker.create_model(
         ModelName=f"{FLEET}-0-9", ExecutionRoleArn=role, PrimaryContainer={"Image": f"{REGISTRY}:0.9"}
