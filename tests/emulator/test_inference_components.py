@@ -443,10 +443,14 @@ def test_invoke_by_component_name(sm: Any, aws: Any) -> None:
     assert sum(i.new_copy for i in answered) == 2
 
 
-def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any) -> None:
+def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any, emulator: Emulator) -> None:
     """UpdateInferenceComponentRuntimeConfig sets the copy count, 0 included (scaled to zero: no copy
     answers); copies that do not fit are not placed: CurrentCopyCount stays below DesiredCopyCount
-    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponentRuntimeConfig.html)."""
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponentRuntimeConfig.html).
+    A scale-in or -out lasts 1 s here, so a loaded machine still reads it Updating."""
+    emulator.set_timings(
+        timings(create_seconds=0.0, update_seconds=1.0, weights_seconds=1.0, deployment_wait_scale=SCALE)
+    )
     ic_endpoint(sm, instances=1)
     create_ic(sm, "llm", copies=2)
     wait(sm, "llm")
