@@ -67,7 +67,7 @@ def put_alarm_line(params: Mapping[str, Any]) -> str:
     return f"created alarm {name}: {params.get('MetricName', '?')} > {params.get('Threshold', '?')}"
 
 
-QUIET_WHEN_OK = "WatchAlarms"
+QUIET_WHEN_OK = frozenset({"WatchAlarms", "WatchComponentAlarms"})
 """The guardrails flow's alarm read while SageMaker deploys: shown only when an alarm is in ALARM."""
 
 GUARDED_PHASE = "SageMaker deployment"

@@ -398,7 +398,7 @@ class Renderer:
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
-            if self._state == QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
+            if self._state in QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
                 return  # SageMaker watches the alarms; the log names them once, as they fire
             self._last_firing = text
             milestone = level == "error"

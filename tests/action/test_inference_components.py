@@ -1,0 +1,274 @@
+"""``inference-component-name``, end to end: ``entrypoint.py`` as the runner starts it, the guardrails
+state machine's inference-component branch (canary/guardrails.asl.yaml) and the emulator's ICs.
+
+SageMaker's pages these tests hold the product to:
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponent.html (a new
+Specification, a rolling DeploymentConfig),
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRollingUpdatePolicy.html
+(batches of COPY_COUNT or CAPACITY_PERCENT, rollback),
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateInferenceComponent.html (a new IC on
+an existing endpoint), https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html (the
+IC's invocation metrics carry the InferenceComponentName dimension).
+
+Timings: provisioning copies 0.3 s, moving traffic 0.05 s, DeploymentConfig waits at 1/500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from canary.emulator import Emulator
+from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Runner, base_inputs
+from tests.conftest import timings
+
+ENDPOINT = "llm-endpoint"
+REPO = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/llm"
+NEEDS = {
+    "NumberOfCpuCoresRequired": 1,
+    "NumberOfAcceleratorDevicesRequired": 1,
+    "MinMemoryRequiredInMb": 4096,
+}
+"""One A10G and 4 GB per copy: an ml.g5.12xlarge (4 GPUs) holds four copies."""
+TARGET = {
+    "ServiceNamespace": "sagemaker",
+    "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+}
+
+
+@pytest.fixture(autouse=True)
+def _ic_timings(emulator: Emulator) -> None:
+    emulator.set_timings(
+        timings(create_seconds=0.0, update_seconds=0.3, weights_seconds=0.05, deployment_wait_scale=0.002)
+    )
+
+
+def wait_in_service(sm: Any, name: str) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out: dict[str, Any] = sm.describe_inference_component(InferenceComponentName=name)
+        if out["InferenceComponentStatus"] != "Creating":
+            return out
+        time.sleep(0.05)
+    raise AssertionError(f"{name} never left Creating")
+
+
+def make_endpoint(aws: Any) -> None:
+    """Two ml.g5.12xlarge instances for ICs; ``llm`` (a model, 4 copies, with auto scaling and a schedule)
+    and ``embed`` (a container spec, 1 copy)."""
+    sm = aws("sagemaker")
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{ENDPOINT}-cfg",
+        ExecutionRoleArn=ROLE,
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "InstanceType": "ml.g5.12xlarge", "InitialInstanceCount": 2}
+        ],
+    )
+    sm.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName=f"{ENDPOINT}-cfg")
+    sm.create_model(ModelName="llm-v1", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": f"{REPO}:1.0"})
+    sm.create_inference_component(
+        InferenceComponentName="llm",
+        EndpointName=ENDPOINT,
+        VariantName="AllTraffic",
+        Specification={
+            "ModelName": "llm-v1",
+            "ComputeResourceRequirements": NEEDS,
+            "StartupParameters": {"ModelDataDownloadTimeoutInSeconds": 600},
+        },
+        RuntimeConfig={"CopyCount": 4},
+        Tags=[{"Key": "team", "Value": "ml"}],
+    )
+    sm.create_inference_component(
+        InferenceComponentName="embed",
+        EndpointName=ENDPOINT,
+        VariantName="AllTraffic",
+        Specification={
+            "Container": {"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/embed:3"},
+            "ComputeResourceRequirements": {"NumberOfCpuCoresRequired": 2, "MinMemoryRequiredInMb": 2048},
+        },
+        RuntimeConfig={"CopyCount": 1},
+    )
+    wait_in_service(sm, "llm")
+    wait_in_service(sm, "embed")
+    scaling = aws("application-autoscaling")
+    scaling.register_scalable_target(
+        **TARGET, ResourceId="inference-component/llm", MinCapacity=1, MaxCapacity=6
+    )
+    scaling.put_scaling_policy(
+        PolicyName="per-copy",
+        PolicyType="TargetTrackingScaling",
+        ResourceId="inference-component/llm",
+        **TARGET,
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 5.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "SageMakerInferenceComponentInvocationsPerCopy"
+            },
+        },
+    )
+    scaling.put_scheduled_action(
+        ScheduledActionName="nightly",
+        ResourceId="inference-component/llm",
+        Schedule="cron(0 22 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 2},
+        **TARGET,
+    )
+
+
+def inputs(component: str, **overrides: str) -> dict[str, str]:
+    values = base_inputs(
+        ENDPOINT,
+        image_uri=f"{REPO}:2.0",
+        inference_component_name=component,
+        instance_type="",
+        wait_minutes="5",
+        endpoint_timeout_minutes="2",
+    )
+    values.update(overrides)
+    return values
+
+
+def described(sm: Any, name: str) -> dict[str, Any]:
+    out = dict(sm.describe_inference_component(InferenceComponentName=name))
+    out.pop("ResponseMetadata")
+    return out
+
+
+def log(result: ActionRun) -> str:
+    return result.stdout + result.stderr
+
+
+def scaling_of(aws: Any) -> tuple[Any, ...]:
+    scaling = aws("application-autoscaling")
+    ids = {"ResourceIds": ["inference-component/llm"]}
+    strip = lambda items: [{k: v for k, v in i.items() if k not in {"CreationTime"}} for i in items]  # noqa: E731
+    return (
+        strip(scaling.describe_scalable_targets(**TARGET, **ids)["ScalableTargets"]),
+        strip(
+            scaling.describe_scaling_policies(**TARGET, ResourceId="inference-component/llm")[
+                "ScalingPolicies"
+            ]
+        ),
+        strip(
+            scaling.describe_scheduled_actions(**TARGET, ResourceId="inference-component/llm")[
+                "ScheduledActions"
+            ]
+        ),
+    )
+
+
+def test_an_ic_is_updated_in_rolling_batches_then_a_broken_image_rolls_back_and_the_other_ic_is_untouched(
+    runner: Runner, aws: Any
+) -> None:
+    make_endpoint(aws)
+    sm = aws("sagemaker")
+    embed = described(sm, "embed")
+    before = sm.describe_inference_component(InferenceComponentName="llm")
+    scaling = scaling_of(aws)
+
+    result = runner.run(inputs("llm", rolling_batch_size="1"))
+    assert result.returncode == 0, log(result)
+    assert result.outputs["outcome"] == "deployed"
+    assert ":execution:sagemaker-guardrails-deploy:" in result.outputs["execution-arn"]
+    after = sm.describe_inference_component(InferenceComponentName="llm")
+    new_model = after["Specification"]["ModelName"]
+    assert new_model != "llm-v1"
+    assert new_model == result.outputs["model-name"]
+    assert sm.describe_model(ModelName=new_model)["PrimaryContainer"]["Image"] == f"{REPO}:2.0"
+    assert (
+        after["Specification"]["ComputeResourceRequirements"]
+        == before["Specification"]["ComputeResourceRequirements"]
+    )
+    assert after["Specification"]["StartupParameters"] == {"ModelDataDownloadTimeoutInSeconds": 600}
+    assert after["RuntimeConfig"] == {"DesiredCopyCount": 4, "CurrentCopyCount": 4}
+    policy = after["LastDeploymentConfig"]["RollingUpdatePolicy"]
+    assert policy["MaximumBatchSize"] == {"Type": "COPY_COUNT", "Value": 1}
+    alarms = [a["AlarmName"] for a in after["LastDeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]]
+    assert [a.rsplit("-", 1)[1] for a in alarms] == ["4xx", "5xx", "abort"]
+    assert not aws("cloudwatch").describe_alarms(AlarmNames=alarms)["MetricAlarms"], "the deploy's alarms go"
+    assert scaling_of(aws) == scaling, "the IC's scalable target, policies and schedule are not touched"
+    tags = sm.list_tags(ResourceArn=after["InferenceComponentArn"])["Tags"]
+    assert {"Key": "team", "Value": "ml"} in tags
+
+    broken = runner.run(inputs("llm", image_uri=f"{REPO}:broken", rolling_batch_size="25%"))
+    assert broken.returncode == 1, log(broken)
+    assert broken.outputs["outcome"] == "rolled-back"
+    back = sm.describe_inference_component(InferenceComponentName="llm")
+    assert back["Specification"]["ModelName"] == new_model, "rolled back to the deployed model"
+    assert back["RuntimeConfig"]["DesiredCopyCount"] == 4
+    assert back["InferenceComponentStatus"] == "InService"
+    with pytest.raises(Exception, match="Could not find model"):
+        sm.describe_model(ModelName=broken.outputs.get("model-name") or "none")
+
+    untouched = described(sm, "embed")
+    assert untouched == embed, "the other IC: spec, copies and times identical"
+    assert scaling_of(aws) == scaling
+
+
+def test_a_missing_ic_is_created_on_the_existing_endpoint(runner: Runner, aws: Any) -> None:
+    make_endpoint(aws)
+    result = runner.run(
+        inputs("rerank", ic_cpus="2", ic_accelerators="1", ic_memory_mb="8192", ic_copies="2")
+    )
+    assert result.returncode == 0, log(result)
+    assert result.outputs["outcome"] == "deployed"
+    created = aws("sagemaker").describe_inference_component(InferenceComponentName="rerank")
+    assert created["EndpointName"] == ENDPOINT
+    assert created["InferenceComponentStatus"] == "InService"
+    assert created["RuntimeConfig"] == {"DesiredCopyCount": 2, "CurrentCopyCount": 2}
+    assert created["Specification"]["ComputeResourceRequirements"] == {
+        "NumberOfCpuCoresRequired": 2,
+        "NumberOfAcceleratorDevicesRequired": 1,
+        "MinMemoryRequiredInMb": 8192,
+    }
+    assert "does not exist: it is created" in result.stdout, log(result)
+
+
+def test_create_endpoint_never_refuses_a_missing_ic_with_exit_2(runner: Runner, aws: Any) -> None:
+    make_endpoint(aws)
+    models = aws("sagemaker").list_models()["Models"]
+    result = runner.run(inputs("rerank", create_endpoint="never"))
+    assert result.returncode == 2, log(result)
+    assert "inference-component-name" in log(result)
+    assert "create-endpoint: never" in log(result)
+    assert aws("sagemaker").list_models()["Models"] == models, "nothing created"
+
+
+REFUSED: list[tuple[str, dict[str, str], str]] = [
+    ("weights", {"canary_weights": "10,50"}, "canary-weights"),
+    ("blue-green", {"strategy": "blue-green"}, "strategy"),
+    ("instance-type", {"instance_type": "ml.g5.12xlarge"}, "instance-type"),
+    ("smoke", {"smoke_test_payload": "{}"}, "smoke-test-payload"),
+    ("approval", {"approval": "each-step"}, "approval"),
+    ("gate", {"max_error_rate_increase": "1"}, "max-error-rate-increase"),
+    ("copies-of-existing", {"ic_copies": "3"}, "ic-copies"),
+    ("batch-past-half", {"rolling_batch_size": "3"}, "rolling-batch-size"),
+    ("memory-words", {"ic_memory_mb": "lots"}, "ic-memory-mb"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "name"), [(o, n) for _, o, n in REFUSED], ids=[c for c, _, _ in REFUSED]
+)
+def test_bad_inputs_for_an_ic_exit_2_naming_the_input(
+    runner: Runner, aws: Any, overrides: dict[str, str], name: str
+) -> None:
+    make_endpoint(aws)
+    result = runner.run(inputs("llm", **overrides))
+    assert result.returncode == 2, log(result)
+    assert f"{name}:" in log(result), log(result)
+    assert (
+        aws("sagemaker").describe_inference_component(InferenceComponentName="llm")["Specification"][
+            "ModelName"
+        ]
+        == "llm-v1"
+    )
+
+
+def test_ic_inputs_without_inference_component_name_exit_2(runner: Runner, aws: Any) -> None:
+    result = runner.run(base_inputs(ENDPOINT, ic_copies="2"))
+    assert result.returncode == 2, log(result)
+    assert "ic-copies: applies to an inference component only" in log(result)
