@@ -272,3 +272,98 @@ def test_ic_inputs_without_inference_component_name_exit_2(runner: Runner, aws: 
     result = runner.run(base_inputs(ENDPOINT, ic_copies="2"))
     assert result.returncode == 2, log(result)
     assert "ic-copies: applies to an inference component only" in log(result)
+
+
+def updating(aws: Any, name: str = "llm", timeout: float = 30.0) -> None:
+    """Wait until the IC is Updating (SageMaker's rolling update has begun)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = aws("sagemaker").describe_inference_component(InferenceComponentName=name)
+        if status["InferenceComponentStatus"] == "Updating":
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{name} never started updating")
+
+
+def test_an_alarm_on_the_ics_metrics_rolls_the_update_back_and_exits_1(
+    runner: Runner, aws: Any, emulator: Emulator
+) -> None:
+    """API_InferenceComponentDeploymentConfig: AutoRollbackConfiguration's alarms roll the update back.
+    The deploy's own rate alarms are on the IC's metrics: AWS/SageMaker with the
+    InferenceComponentName dimension (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html)."""
+    emulator.set_timings(
+        timings(create_seconds=0.0, update_seconds=1.5, weights_seconds=0.05, deployment_wait_scale=0.002)
+    )
+    make_endpoint(aws)
+    cloudwatch = aws("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="llm-p99",
+        Namespace="AWS/SageMaker",
+        MetricName="ModelLatency",
+        Dimensions=[{"Name": "InferenceComponentName", "Value": "llm"}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1e6,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    started = runner.start(inputs("llm", rolling_batch_size="1", alarm_names="llm-p99"))
+    updating(aws)
+    own = list(cloudwatch.describe_alarms(AlarmNamePrefix="llm-endpoint")["MetricAlarms"])
+    rates = [a for a in own if a["AlarmName"].endswith(("-4xx", "-5xx"))]
+    assert len(rates) == 2, own
+    for alarm in rates:
+        dimensions = [m["MetricStat"]["Metric"]["Dimensions"] for m in alarm["Metrics"] if "MetricStat" in m]
+        assert dimensions == [[{"Name": "InferenceComponentName", "Value": "llm"}]] * 2, alarm
+    cloudwatch.set_alarm_state(AlarmName="llm-p99", StateValue="ALARM", StateReason="p99 too high")
+    result = started.wait(90)
+    assert result.returncode == 1, log(result)
+    assert result.outputs["outcome"] == "rolled-back"
+    assert any("Canary.RolledBack" in e and "llm-p99" in e for e in result.errors()), result.errors()
+    assert "inference component llm Updating" in result.stdout, "the IC's progress is streamed"
+    assert "rolling update of inference component llm by SageMaker" in result.stdout, log(result)
+    back = aws("sagemaker").describe_inference_component(InferenceComponentName="llm")
+    assert back["Specification"]["ModelName"] == "llm-v1"
+    assert back["RuntimeConfig"]["DesiredCopyCount"] == 4
+
+
+def test_command_abort_rolls_an_ic_update_back_through_the_abort_alarm(
+    runner: Runner, aws: Any, emulator: Emulator
+) -> None:
+    emulator.set_timings(
+        timings(create_seconds=0.0, update_seconds=1.0, weights_seconds=0.05, deployment_wait_scale=0.002)
+    )
+    make_endpoint(aws)
+    started = runner.start(inputs("llm", rolling_batch_size="1"))
+    updating(aws)
+    aborted = runner.run({"command": "abort", "endpoint_name": ENDPOINT})
+    assert aborted.returncode == 0, log(aborted)
+    result = started.wait(90)
+    assert result.returncode == 1, log(result)
+    assert result.outputs["outcome"] == "rolled-back"
+    assert any("-abort" in error for error in result.errors()), result.errors()
+    assert (
+        aws("sagemaker").describe_inference_component(InferenceComponentName="llm")["Specification"][
+            "ModelName"
+        ]
+        == "llm-v1"
+    )
+
+
+def test_an_ic_of_one_copy_is_updated_all_at_once_with_a_warning(runner: Runner, aws: Any) -> None:
+    """SageMaker's rolling batches are 5-50 % of the copy count
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRollingUpdatePolicy.html):
+    one copy leaves no room, so the update goes without a DeploymentConfig (new copy beside the old),
+    said in the log. A container-spec IC keeps its container form."""
+    make_endpoint(aws)
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/embed:4"
+    result = runner.run(inputs("embed", image_uri=image, model_data=""))
+    assert result.returncode == 0, log(result)
+    assert "warning: inference component embed has 1 copies" in result.stdout, log(result)
+    after = aws("sagemaker").describe_inference_component(InferenceComponentName="embed")
+    assert after["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == image
+    assert "ModelName" not in after["Specification"]
+    assert "LastDeploymentConfig" not in after
+    assert after["RuntimeConfig"] == {"DesiredCopyCount": 1, "CurrentCopyCount": 1}
