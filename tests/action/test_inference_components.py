@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from canary.emulator import Emulator
-from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Runner, base_inputs
+from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Recorder, Runner, base_inputs
 from tests.conftest import timings
 
 ENDPOINT = "llm-endpoint"
@@ -367,3 +367,18 @@ def test_an_ic_of_one_copy_is_updated_all_at_once_with_a_warning(runner: Runner,
     assert "ModelName" not in after["Specification"]
     assert "LastDeploymentConfig" not in after
     assert after["RuntimeConfig"] == {"DesiredCopyCount": 1, "CurrentCopyCount": 1}
+
+
+def test_dry_run_of_an_ic_deploy_says_what_sagemaker_will_do_and_changes_nothing(
+    runner: Runner, aws: Any, recorder: Recorder
+) -> None:
+    make_endpoint(aws)
+    recorder.clear()
+    result = runner.run(inputs("llm", rolling_batch_size="1", dry_run="true"))
+    assert result.returncode == 0, log(result)
+    assert "rolling update of its 4 copies" in result.stdout, log(result)
+    assert recorder.writes == [], recorder.operations
+    assert "UpdateInferenceComponent with the new model" in result.stdout, log(result)
+    assert "batches of 1 copies" in result.stdout, log(result)
+    assert "UpdateEndpoint" not in result.stdout, log(result)
+    assert "instances (steady" not in result.stdout, log(result)
