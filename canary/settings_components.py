@@ -41,7 +41,10 @@ class ComponentInputs(InputModel):
     _accelerators = field_validator("ic_accelerators", mode="before")(
         empty_is_default(lambda value: parse_int(value, None, minimum=0))
     )
-    _memory = field_validator("ic_memory_mb", "ic_copies", mode="before")(
+    _memory = field_validator("ic_memory_mb", mode="before")(
+        empty_is_default(lambda value: parse_int(value, None, minimum=128))
+    )
+    _copies = field_validator("ic_copies", mode="before")(
         empty_is_default(lambda value: parse_int(value, None))
     )
 

@@ -382,3 +382,47 @@ def test_dry_run_of_an_ic_deploy_says_what_sagemaker_will_do_and_changes_nothing
     assert "batches of 1 copies" in result.stdout, log(result)
     assert "UpdateEndpoint" not in result.stdout, log(result)
     assert "instances (steady" not in result.stdout, log(result)
+
+
+def test_an_ic_scaled_to_zero_is_updated_without_batches(runner: Runner, aws: Any) -> None:
+    """UpdateInferenceComponentRuntimeConfig takes CopyCount 0 (scaled to zero,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponentRuntimeConfig.html):
+    no copies to batch, so the update goes without a DeploymentConfig and stays at 0 copies."""
+    make_endpoint(aws)
+    sm = aws("sagemaker")
+    sm.update_inference_component_runtime_config(
+        InferenceComponentName="llm", DesiredRuntimeConfig={"CopyCount": 0}
+    )
+    import time
+
+    deadline = time.monotonic() + 10
+    while (
+        sm.describe_inference_component(InferenceComponentName="llm")["InferenceComponentStatus"]
+        != "InService"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    result = runner.run(inputs("llm"))
+    assert result.returncode == 0, log(result)
+    assert "has 0 copies" in result.stdout, log(result)
+    after = sm.describe_inference_component(InferenceComponentName="llm")
+    assert after["Specification"]["ModelName"] == result.outputs["model-name"]
+    assert after["RuntimeConfig"]["DesiredCopyCount"] == 0
+
+
+def test_an_adapter_ic_is_refused_by_name(runner: Runner, aws: Any) -> None:
+    make_endpoint(aws)
+    sm = aws("sagemaker")
+    sm.create_inference_component(
+        InferenceComponentName="llm-lora",
+        EndpointName=ENDPOINT,
+        VariantName="AllTraffic",
+        Specification={
+            "BaseInferenceComponentName": "llm",
+            "Container": {"ArtifactUrl": "s3://b/lora.tar.gz"},
+        },
+    )
+    wait_in_service(sm, "llm-lora")
+    result = runner.run(inputs("llm-lora"))
+    assert result.returncode == 2, log(result)
+    assert "inference-component-name: llm-lora is an adapter of llm" in log(result), log(result)
