@@ -190,6 +190,8 @@ def test_an_ic_is_updated_in_rolling_batches_then_a_broken_image_rolls_back_and_
     assert [a.rsplit("-", 1)[1] for a in alarms] == ["4xx", "5xx", "abort"]
     assert not aws("cloudwatch").describe_alarms(AlarmNames=alarms)["MetricAlarms"], "the deploy's alarms go"
     assert scaling_of(aws) == scaling, "the IC's scalable target, policies and schedule are not touched"
+    assert "inference component llm: SageMaker's rolling update of its copies" in result.summary
+    assert "Traffic to the new model" not in result.summary, "no traffic weights between ICs"
     tags = sm.list_tags(ResourceArn=after["InferenceComponentArn"])["Tags"]
     assert {"Key": "team", "Value": "ml"} in tags
 
