@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from canary.aws import console_url, error_code
+from canary.component_capacity import rollout_need
 from canary.component_checks import check_component, component_note
 from canary.endpoint import EndpointState, check_endpoint, describe_endpoint, storage_notes
 from canary.errors import Cancelled, ConcurrentDeployError, ConfigurationError
@@ -150,6 +151,7 @@ def prepare(
         component = check_component(clients.sagemaker, endpoint, settings)
         check_alarms(clients.cloudwatch, settings)
         say(component_note(component, settings))
+        say(rollout_need(component, settings))
         return Prepared(machine, endpoint, None, name, document)
     check_create(endpoint, settings)
     check_endpoint(endpoint, settings)

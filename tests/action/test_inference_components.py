@@ -227,6 +227,10 @@ def test_a_missing_ic_is_created_on_the_existing_endpoint(runner: Runner, aws: A
         "MinMemoryRequiredInMb": 8192,
     }
     assert "does not exist: it is created" in result.stdout, log(result)
+    assert (
+        "beside the 0 placed copies: 2 new copies = 2 accelerator(s), 16384 MB, 4 CPU core(s)"
+        in result.stdout
+    )
 
 
 def test_create_endpoint_never_refuses_a_missing_ic_with_exit_2(runner: Runner, aws: Any) -> None:
@@ -382,6 +386,8 @@ def test_dry_run_of_an_ic_deploy_says_what_sagemaker_will_do_and_changes_nothing
     assert recorder.writes == [], recorder.operations
     assert "UpdateInferenceComponent with the new model" in result.stdout, log(result)
     assert "batches of 1 copies" in result.stdout, log(result)
+    need = "beside the 4 placed copies: 1 new copies = 1 accelerator(s), 4096 MB, 1 CPU core(s)"
+    assert need in result.stdout, log(result)
     assert "UpdateEndpoint" not in result.stdout, log(result)
     assert "instances (steady" not in result.stdout, log(result)
 
