@@ -57,6 +57,11 @@ def outcome_headline(o: Outcome) -> str:
         model = summary.get("ModelName")
         config = summary.get("EndpointConfigName")
         endpoint = summary.get("EndpointName")
+        component = summary.get("InferenceComponentName")
+        if component and endpoint:  # the endpoint and its config are unchanged: the IC took the model
+            return f"Deployed: inference component {component} of endpoint {endpoint} serves " + (
+                f"model {model}" if model else "its new container"
+            )
         if model and endpoint:
             return f"Deployed: endpoint {endpoint} serves model {model} (config {config})"
         return "Deployed"

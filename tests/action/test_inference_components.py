@@ -372,6 +372,11 @@ def test_an_ic_of_one_copy_is_updated_all_at_once_with_a_warning(runner: Runner,
     assert after["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == image
     assert "ModelName" not in after["Specification"]
     assert "LastDeploymentConfig" not in after
+    assert result.outputs["endpoint-config-name"] == f"{ENDPOINT}-cfg", "the endpoint's config is unchanged"
+    assert (
+        "Deployed: inference component embed of endpoint llm-endpoint serves its new container"
+        in result.summary
+    )
     assert after["RuntimeConfig"] == {"DesiredCopyCount": 1, "CurrentCopyCount": 1}
 
 
