@@ -68,7 +68,12 @@ def make_endpoint(aws: Any) -> None:
         ],
     )
     sm.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName=f"{ENDPOINT}-cfg")
-    sm.create_model(ModelName="llm-v1", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": f"{REPO}:1.0"})
+    sm.create_model(
+        ModelName="llm-v1",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": f"{REPO}:1.0"},
+        Tags=[{"Key": "cost-center", "Value": "llm"}],
+    )
     sm.create_inference_component(
         InferenceComponentName="llm",
         EndpointName=ENDPOINT,
@@ -178,6 +183,10 @@ def test_an_ic_is_updated_in_rolling_batches_then_a_broken_image_rolls_back_and_
     assert new_model != "llm-v1"
     assert new_model == result.outputs["model-name"]
     assert sm.describe_model(ModelName=new_model)["PrimaryContainer"]["Image"] == f"{REPO}:2.0"
+    model_arn = sm.describe_model(ModelName=new_model)["ModelArn"]
+    assert {"Key": "cost-center", "Value": "llm"} in sm.list_tags(ResourceArn=model_arn)["Tags"], (
+        "model tags carried"
+    )
     assert (
         after["Specification"]["ComputeResourceRequirements"]
         == before["Specification"]["ComputeResourceRequirements"]
