@@ -395,6 +395,10 @@ class Renderer:
             if self._update_started is not None and level == "ok":
                 text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
                 self._update_started = None
+        if call == "describeInferenceComponent":  # another poll of an unchanged IC: not repeated
+            if ("ic", text) == self._last_endpoint:
+                return
+            self._last_endpoint = ("ic", text)
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":

@@ -219,8 +219,11 @@ def test_an_ic_is_updated_in_rolling_batches_then_a_broken_image_rolls_back_and_
     assert scaling_of(aws) == scaling
 
 
-def test_a_missing_ic_is_created_on_the_existing_endpoint(runner: Runner, aws: Any) -> None:
+def test_a_missing_ic_is_created_on_the_existing_endpoint(
+    runner: Runner, aws: Any, emulator: Emulator
+) -> None:
     make_endpoint(aws)
+    emulator.set_timings(timings(create_seconds=0.0, update_seconds=3.5, weights_seconds=0.05))
     result = runner.run(
         inputs("rerank", ic_cpus="2", ic_accelerators="1", ic_memory_mb="8192", ic_copies="2")
     )
@@ -236,6 +239,13 @@ def test_a_missing_ic_is_created_on_the_existing_endpoint(runner: Runner, aws: A
         "MinMemoryRequiredInMb": 8192,
     }
     assert "does not exist: it is created" in result.stdout, log(result)
+    reads = [
+        line[line.index("inference component rerank ") :]
+        for line in result.stdout.splitlines()
+        if "• inference component rerank " in line
+    ]
+    assert reads[1].startswith("inference component rerank Creating"), reads
+    assert len(reads) == len(set(reads)), f"polls of an unchanged IC are not repeated: {reads}"
     assert (
         "beside the 0 placed copies: 2 new copies = 2 accelerator(s), 16384 MB, 4 CPU core(s)"
         in result.stdout
