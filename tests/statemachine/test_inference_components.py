@@ -140,3 +140,23 @@ def test_an_ic_of_a_multi_container_model_is_refused_before_any_change(world: di
         sm.describe_inference_component(InferenceComponentName="pipe")["Specification"]["ModelName"]
         == "pipe-v1"
     )
+
+
+def test_a_hand_started_component_block_missing_its_name_is_refused_before_any_aws_call(
+    world: dict[str, Any],
+) -> None:
+    document = json.loads(
+        make_document(
+            "ic",
+            Strategy=StrategySettings(Kind="rolling", WaitSeconds=1, TerminationWaitSeconds=1),
+            Component=ComponentSettings(Name="base", NewCompute=ComponentCompute(**NEEDS)),
+        ).to_json()
+    )
+    del document["Component"]["Name"]
+    sfn = world["sfn"]
+    arn = sfn.start_execution(stateMachineArn=world["machine"], input=json.dumps(document))["executionArn"]
+    deadline = time.monotonic() + 30
+    while (out := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert out["error"] == "Canary.InvalidInput"
