@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from canary.emulator import Emulator
+from canary.emulator.ic_runtime import copy_timeline
 from tests.action.conftest import ACCOUNT, REGION, ROLE, ActionRun, Recorder, Runner, base_inputs
 from tests.conftest import timings
 
@@ -193,6 +194,11 @@ def test_an_ic_is_updated_in_rolling_batches_then_a_broken_image_rolls_back_and_
     )
     assert after["Specification"]["StartupParameters"] == {"ModelDataDownloadTimeoutInSeconds": 600}
     assert after["RuntimeConfig"] == {"DesiredCopyCount": 4, "CurrentCopyCount": 4}
+    timeline = copy_timeline("llm")
+    assert max(m.old + m.new for m in timeline) == 5, f"4 copies + a batch of 1 at the peak: {timeline}"
+    assert len([m for m in timeline if m.message.startswith("Batch") and "baking" in m.message]) == 4, (
+        timeline
+    )
     policy = after["LastDeploymentConfig"]["RollingUpdatePolicy"]
     assert policy["MaximumBatchSize"] == {"Type": "COPY_COUNT", "Value": 1}
     alarms = [a["AlarmName"] for a in after["LastDeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]]
