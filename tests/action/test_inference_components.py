@@ -390,12 +390,16 @@ def test_an_ic_of_one_copy_is_updated_all_at_once_with_a_warning(runner: Runner,
     said in the log. A container-spec IC keeps its container form."""
     make_endpoint(aws)
     image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/embed:4"
-    result = runner.run(inputs("embed", image_uri=image, model_data=""))
+    result = runner.run(inputs("embed", image_uri=image, model_data="", ic_memory_mb="3072"))
     assert result.returncode == 0, log(result)
     assert "warning: inference component embed has 1 copies" in result.stdout, log(result)
     after = aws("sagemaker").describe_inference_component(InferenceComponentName="embed")
     assert after["Specification"]["Container"]["DeployedImage"]["SpecifiedImage"] == image
     assert "ModelName" not in after["Specification"]
+    assert after["Specification"]["ComputeResourceRequirements"] == {
+        "NumberOfCpuCoresRequired": 2,
+        "MinMemoryRequiredInMb": 3072,
+    }, "ic-memory-mb changes the memory; the CPU reservation is kept"
     assert "LastDeploymentConfig" not in after
     assert result.outputs["endpoint-config-name"] == f"{ENDPOINT}-cfg", "the endpoint's config is unchanged"
     assert (
