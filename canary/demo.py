@@ -2,7 +2,7 @@
 
 Starts the emulator in this process (SageMaker create/update take :data:`ENDPOINT_SECONDS` seconds),
 points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the function
-``entrypoint.py`` runs in the container — six times, with ``INPUT_*`` variables and temporary
+``entrypoint.py`` runs in the container — seven times, with ``INPUT_*`` variables and temporary
 ``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY`` files, exactly as the runner would:
 
 1. a first deploy (the endpoint does not exist yet);
@@ -13,7 +13,9 @@ points the ``AWS_*`` environment at it, and runs the action's ``main()`` — the
    current variant's, more than ``max-error-rate-increase: 1`` allows;
 5. ``strategy: blue-green``: SageMaker's guardrails shift a canary of the fleet, bake, then the rest;
 6. ``strategy: rolling`` on a second endpoint of 4 instances (:data:`FLEET`), one instance per batch:
-   never more than 5 instances (docs/strategies.md).
+   never more than 5 instances (docs/strategies.md);
+7. ``inference-component-name``: an LLM's inference component of 2 copies on a third endpoint
+   (:data:`LLM`) takes a new image, one copy per batch (docs/inference-components.md).
 
 Simulated traffic (:mod:`canary.emulator.traffic`) writes both variants' SageMaker metrics during
 every run, so each check shows the canary's numbers beside the baseline's.
@@ -41,6 +43,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ENDPOINT_SECONDS = 2.0
 """Simulated duration of CreateEndpoint/UpdateEndpoint in the demo (real SageMaker: minutes)."""
+LLM = "demo-llm"
+"""The inference-component scenario's endpoint: one ml.g5.12xlarge hosting the IC ``chat``."""
 FLEET = "demo-churn-fleet"
 """The rolling scenario's endpoint: 4 instances from the start (a rolling batch needs a fleet)."""
 ALARM = "demo-churn-p99-latency"
@@ -83,11 +87,11 @@ class Scenario:
 
 SCENARIOS = (
     Scenario(
-        "1/6  First deploy: the endpoint does not exist yet",
+        "1/7  First deploy: the endpoint does not exist yet",
         {"image-uri": f"{REGISTRY}:1.0", "model-data": "s3://demo-models/churn/1.0/model.tar.gz"},
     ),
     Scenario(
-        "2/6  Canary 10% → 50% → promoted",
+        "2/7  Canary 10% → 50% → promoted",
         {
             "image-uri": f"{REGISTRY}:1.1",
             "model-data": "s3://demo-models/churn/1.1/model.tar.gz",
@@ -96,7 +100,7 @@ SCENARIOS = (
         },
     ),
     Scenario(
-        "3/6  Canary rolled back: an alarm fires during the bake",
+        "3/7  Canary rolled back: an alarm fires during the bake",
         {
             "image-uri": f"{REGISTRY}:1.2",
             "model-data": "s3://demo-models/churn/1.2/model.tar.gz",
@@ -109,7 +113,7 @@ SCENARIOS = (
         expect=1,
     ),
     Scenario(
-        "4/6  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
+        "4/7  Canary rolled back: worse than its baseline (its 5xx rate past max-error-rate-increase: 1)",
         {
             "image-uri": f"{REGISTRY}:1.3",
             "model-data": "s3://demo-models/churn/1.3/model.tar.gz",
@@ -123,7 +127,7 @@ SCENARIOS = (
         expect=1,
     ),
     Scenario(
-        "5/6  strategy: blue-green — SageMaker shifts a canary of a 4-instance fleet (1 instance), bakes, "
+        "5/7  strategy: blue-green — SageMaker shifts a canary of a 4-instance fleet (1 instance), bakes, "
         "then the rest",
         {
             "endpoint-name": FLEET,
@@ -135,12 +139,24 @@ SCENARIOS = (
         },
     ),
     Scenario(
-        "6/6  strategy: rolling — a 4-instance fleet replaced one instance at a time (peak 5)",
+        "6/7  strategy: rolling — a 4-instance fleet replaced one instance at a time (peak 5)",
         {
             "endpoint-name": FLEET,
             "image-uri": f"{REGISTRY}:1.4",
             "model-data": "s3://demo-models/churn/1.4/model.tar.gz",
             "strategy": "rolling",
+            "rolling-batch-size": "1",
+            "wait-minutes": "0.03",
+        },
+    ),
+    Scenario(
+        "7/7  inference-component-name — an LLM's IC of 2 copies takes a new image, one copy per batch",
+        {
+            "endpoint-name": LLM,
+            "inference-component-name": "chat",
+            "instance-type": "",
+            "image-uri": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/llm:2.0",
+            "model-data": "s3://demo-models/llm/2.0/model.tar.gz",
             "rolling-batch-size": "1",
             "wait-minutes": "0.03",
         },
@@ -217,6 +233,38 @@ def _fleet(sagemaker: Any) -> None:
     sagemaker.create_endpoint(EndpointName=FLEET, EndpointConfigName=f"{FLEET}-0-9")
 
 
+def _llm(sagemaker: Any) -> None:
+    """The IC scenario's endpoint, :data:`LLM`: one ml.g5.12xlarge whose IC ``chat`` runs 2 copies."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/demo-sagemaker"
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=f"{LLM}-cfg",
+        ExecutionRoleArn=role,
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "InstanceType": "ml.g5.12xlarge", "InitialInstanceCount": 1}
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=LLM, EndpointConfigName=f"{LLM}-cfg")
+    sagemaker.get_waiter("endpoint_in_service").wait(EndpointName=LLM, WaiterConfig={"Delay": 1})
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/llm:1.0"
+    sagemaker.create_model(ModelName=f"{LLM}-1-0", ExecutionRoleArn=role, PrimaryContainer={"Image": image})
+    needs = {
+        "NumberOfCpuCoresRequired": 1,
+        "NumberOfAcceleratorDevicesRequired": 1,
+        "MinMemoryRequiredInMb": 4096,
+    }
+    sagemaker.create_inference_component(
+        InferenceComponentName="chat",
+        EndpointName=LLM,
+        VariantName="AllTraffic",
+        Specification={"ModelName": f"{LLM}-1-0", "ComputeResourceRequirements": needs},
+        RuntimeConfig={"CopyCount": 2},
+    )
+    while sagemaker.describe_inference_component(InferenceComponentName="chat")[
+        "InferenceComponentStatus"
+    ] != ("InService"):
+        time.sleep(0.2)
+
+
 def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
     out.write("\n  outputs ($GITHUB_OUTPUT):\n")
     text = output_file.read_text()
@@ -236,7 +284,7 @@ def _show_outputs(out: TextIO, output_file: Path, summary_file: Path) -> None:
 
 
 def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
-    """Run the six scenarios; returns 0 when each ended as expected."""
+    """Run the seven scenarios; returns 0 when each ended as expected."""
     import boto3
 
     from canary.action import main
@@ -287,6 +335,7 @@ def run_demo(out: TextIO | None = None, verbose: bool = False) -> int:
                 ComparisonOperator="GreaterThanThreshold",
             )
             _fleet(sagemaker)
+            _llm(sagemaker)
             boto3.client("sns", region_name=REGION, endpoint_url=emulator.url).create_topic(
                 Name=TOPIC.rsplit(":", 1)[1]
             )

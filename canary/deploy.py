@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from canary.aws import console_url, error_code
+from canary.component_capacity import rollout_need
+from canary.component_checks import check_component, component_note
 from canary.endpoint import EndpointState, check_endpoint, describe_endpoint, storage_notes
 from canary.errors import Cancelled, ConcurrentDeployError, ConfigurationError
 from canary.execution_document import artifact_of, build_input
@@ -145,6 +147,12 @@ def prepare(
     if stop.is_set():
         raise Cancelled
     endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
+    if settings.inference_component_name:  # an IC: its own checks; the endpoint's fleet is not changed
+        component = check_component(clients.sagemaker, endpoint, settings)
+        check_alarms(clients.cloudwatch, settings)
+        say(component_note(component, settings))
+        say(rollout_need(component, settings))
+        return Prepared(machine, endpoint, None, name, document)
     check_create(endpoint, settings)
     check_endpoint(endpoint, settings)
     for note in storage_notes(endpoint, settings):
@@ -227,8 +235,11 @@ def _launch(
             )
         # The endpoint changed under us: check it again before the next start.
         endpoint = describe_endpoint(clients.sagemaker, settings.endpoint_name)
-        check_create(endpoint, settings)
-        check_endpoint(endpoint, settings)
+        if settings.inference_component_name:
+            check_component(clients.sagemaker, endpoint, settings)
+        else:
+            check_create(endpoint, settings)
+            check_endpoint(endpoint, settings)
         names = deploy_names(settings.endpoint_name, artifact, _later(run))
         prepared = Prepared(
             prepared.machine,

@@ -8,6 +8,7 @@ state machine reads is added to :class:`canary.settings.Settings`, to ``Executio
 from __future__ import annotations
 
 from canary.analysis_input import AnalysisSettings
+from canary.component_input import ComponentCompute, ComponentSettings
 from canary.execution_input import (
     ApprovalSettings,
     AutoScalingSettings,
@@ -25,6 +26,7 @@ from canary.instance_storage import has_local_storage
 from canary.names import Artifact
 from canary.race import START_HOLD_SECONDS
 from canary.settings import Settings
+from canary.settings_components import DEFAULT_COPIES, DEFAULT_CPUS, DEFAULT_MEMORY_MB
 from canary.smoke_test import SmokeTestSettings
 from canary.strategy_input import ALL_AT_ONCE, CapacitySize, StrategySettings, traffic_of
 
@@ -102,6 +104,26 @@ def strategy_settings(settings: Settings) -> StrategySettings | None:
     )
 
 
+def component_settings(settings: Settings) -> ComponentSettings | None:
+    """The ``Component`` block of a deploy to an inference component (None: to the variant)."""
+    if not settings.inference_component_name:
+        return None
+    return ComponentSettings(
+        Name=settings.inference_component_name,
+        Compute=ComponentCompute(
+            NumberOfCpuCoresRequired=settings.ic_cpus,
+            NumberOfAcceleratorDevicesRequired=settings.ic_accelerators,
+            MinMemoryRequiredInMb=settings.ic_memory_mb,
+        ),
+        NewCompute=ComponentCompute(
+            NumberOfCpuCoresRequired=settings.ic_cpus or DEFAULT_CPUS,
+            NumberOfAcceleratorDevicesRequired=settings.ic_accelerators,
+            MinMemoryRequiredInMb=settings.ic_memory_mb or DEFAULT_MEMORY_MB,
+        ),
+        NewCopies=settings.ic_copies or DEFAULT_COPIES,
+    )
+
+
 def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOLD_SECONDS) -> ExecutionInput:
     """The execution input document for these settings (``hold``: its ``StartHoldSeconds``)."""
     return ExecutionInput(
@@ -146,5 +168,6 @@ def build_input(settings: Settings, names: DeployNames, *, hold: int = START_HOL
         Notify=NotifySettings(TopicArn=settings.notify_topic_arn) if settings.notify_topic_arn else None,
         CreateEndpoint=settings.create_endpoint,
         Strategy=strategy_settings(settings),
+        Component=component_settings(settings),
         Names=names,
     )

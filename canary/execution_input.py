@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from canary.alarm_limits import MAX_USER_ALARMS
 from canary.analysis_input import AnalysisSettings  # the document's Analysis part, in its own module
+from canary.component_input import ComponentSettings
 from canary.plan_limits import plan_problem
 from canary.smoke_test import SmokeTestSettings
 from canary.strategy_input import StrategySettings
@@ -274,6 +275,11 @@ class ExecutionInput(_Doc):
     Strategy: StrategySettings | None = Field(
         default=None,
         description="Absent: the canary flow; given: SageMaker's guardrails (guardrails.asl.json).",
+    )
+    Component: ComponentSettings | None = Field(
+        default=None,
+        description="Absent: deploy to the endpoint's variant; given: to this inference component "
+        "(guardrails.asl.json, with a rolling Strategy).",
     )
     Names: DeployNames
 

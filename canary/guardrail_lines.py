@@ -67,7 +67,7 @@ def put_alarm_line(params: Mapping[str, Any]) -> str:
     return f"created alarm {name}: {params.get('MetricName', '?')} > {params.get('Threshold', '?')}"
 
 
-QUIET_WHEN_OK = "WatchAlarms"
+QUIET_WHEN_OK = frozenset({"WatchAlarms", "WatchComponentAlarms"})
 """The guardrails flow's alarm read while SageMaker deploys: shown only when an alarm is in ALARM."""
 
 GUARDED_PHASE = "SageMaker deployment"
@@ -81,6 +81,16 @@ def guarded_plan(document: Mapping[str, Any], fleet: object = None) -> str:
     if not isinstance(strategy, Mapping):
         return "SageMaker deploys the new model"
     wait = strategy.get("WaitSeconds", "?")
+    component = document.get("Component")
+    if isinstance(component, Mapping):  # an IC: its copies, not the endpoint's instances
+        batch, back = strategy.get("BatchSize") or {}, strategy.get("RollbackBatchSize") or {}
+        return (
+            f"rolling update of inference component {component.get('Name', '?')} by SageMaker (2 copies or "
+            f"more): batches of {_size(batch, 'copies')}, each baked {wait} s; a rollback brings back "
+            f"{_size(back, 'copies')} at a time; peak: the copies + one batch; rolled back by SageMaker on "
+            f"any alarm in ALARM while baking ({len(document.get('AlarmNames') or [])} of yours + the "
+            "deploy's own)"
+        )
     if strategy.get("Kind") == "rolling":
         batch, back = strategy.get("BatchSize") or {}, strategy.get("RollbackBatchSize") or {}
         text = f"rolling update by SageMaker: batches of {_size(batch)}, each baked {wait} s"
@@ -105,6 +115,8 @@ def guarded_plan(document: Mapping[str, Any], fleet: object = None) -> str:
     )
 
 
-def _size(size: Mapping[str, Any]) -> str:
+def _size(size: Mapping[str, Any], unit: str = "instances") -> str:
     value = size.get("Value", "?")
-    return f"{value}% of the fleet" if size.get("Type") == "CAPACITY_PERCENT" else f"{value} instance(s)"
+    if size.get("Type") == "CAPACITY_PERCENT":
+        return f"{value}% of the {'copies' if unit == 'copies' else 'fleet'}"
+    return f"{value} copies" if unit == "copies" else f"{value} instance(s)"

@@ -359,10 +359,14 @@ class Renderer:
             if self._update_started is not None and level == "ok":
                 text += f" (after {duration((ev.timestamp - self._update_started).total_seconds())})"
                 self._update_started = None
+        if call == "describeInferenceComponent":  # another poll of an unchanged IC: not repeated
+            if ("ic", text) == self._last_endpoint:
+                return
+            self._last_endpoint = ("ic", text)
         if call == "updateEndpoint" and self.phase == "Rollback":
             text += " (back to the config before the deploy)"
         if call == "describeAlarms":
-            if self._state == QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
+            if self._state in QUIET_WHEN_OK and (level == "ok" or text == self._last_firing):
                 return  # SageMaker watches the alarms; the log names them once, as they fire
             self._last_firing = text
             milestone = level == "error"

@@ -46,6 +46,7 @@ from canary.parsers import (
 )
 from canary.plan_limits import plan_culprit, plan_problem
 from canary.settings_checks import CheckInputs
+from canary.settings_components import ComponentInputs
 from canary.settings_fleet import FleetInputs
 from canary.settings_metrics import MetricsInputs
 from canary.settings_safety import SafetyInputs
@@ -53,7 +54,7 @@ from canary.settings_strategy import StrategyInputs, default_machine_name
 from canary.strategy_input import ALL_AT_ONCE, all_at_once
 
 
-class Settings(StrategyInputs, CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
+class Settings(ComponentInputs, StrategyInputs, CheckInputs, FleetInputs, MetricsInputs, SafetyInputs):
     """Every input of the action (action.yml; docs/design.md, "Pipeline"), parsed and validated."""
 
     model_config = SettingsConfigDict(

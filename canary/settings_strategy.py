@@ -64,7 +64,8 @@ class StrategyInputs(InputModel):
 def strategy_problems(inputs: object) -> list[str]:
     """Every input this strategy cannot take, each naming the input and the strategy."""
     get = inputs.__getattribute__
-    strategy = get("strategy")
+    component = getattr(inputs, "inference_component_name", None)
+    strategy = "rolling" if component else get("strategy")  # an IC: SageMaker's rolling update of copies
     if strategy == "canary":
         return [
             f"{name}: applies to strategy: rolling only (strategy is canary): leave it empty or set "
@@ -76,7 +77,7 @@ def strategy_problems(inputs: object) -> list[str]:
             if get(field) is not None
         ]
     problems: list[str] = []
-    on = f"(strategy: {strategy})"
+    on = f"(inference-component-name {component})" if component else f"(strategy: {strategy})"
     if strategy == "blue-green":
         for name, field in (
             ("rolling-batch-size", "rolling_batch_size"),
@@ -113,7 +114,7 @@ def strategy_problems(inputs: object) -> list[str]:
     for name, given, why in unsupported:
         if given:
             problems.append(
-                f"{name}: cannot apply {on}: {why} need(s) the canary flow; leave it empty or use "
-                "strategy: canary"
+                f"{name}: cannot apply {on}: {why} need(s) the canary flow; leave it empty"
+                + ("" if component else " or use strategy: canary")
             )
     return problems

@@ -57,6 +57,11 @@ def outcome_headline(o: Outcome) -> str:
         model = summary.get("ModelName")
         config = summary.get("EndpointConfigName")
         endpoint = summary.get("EndpointName")
+        component = summary.get("InferenceComponentName")
+        if component and endpoint:  # the endpoint and its config are unchanged: the IC took the model
+            return f"Deployed: inference component {component} of endpoint {endpoint} serves " + (
+                f"model {model}" if model else "its new container"
+            )
         if model and endpoint:
             return f"Deployed: endpoint {endpoint} serves model {model} (config {config})"
         return "Deployed"
@@ -147,7 +152,7 @@ def summary_markdown(
     lines.append("")
     lines += steps_table(timeline)
     axis = time_axis(timeline[-1].elapsed) if len(timeline) > 1 else None
-    if axis is not None:
+    if axis is not None and not facts.component:  # an IC has no traffic weight to chart
         lines += traffic_chart(facts, axis)
     if checks:
         lines += ["<details open><summary>Canary vs baseline</summary>", ""]
@@ -198,6 +203,9 @@ def plan_text(facts: DeployFacts, *, first_deploy: bool) -> str:
 
     if first_deploy:
         return "first deploy: the new model takes all traffic once the endpoint is InService"
+    if facts.component:
+        bake = f", each batch baked {duration(facts.bake_seconds)}" if facts.bake_seconds is not None else ""
+        return f"inference component {facts.component}: SageMaker's rolling update of its copies{bake}"
     if not facts.weights:
         return ""
     parts = [f"canary {' → '.join(f'{w:g} %' for w in [*facts.weights, 100.0])}"]

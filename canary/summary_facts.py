@@ -35,6 +35,8 @@ class DeployFacts:
     new_model: str = ""
     final_config: str = ""
     canary_variant: str = ""
+    component: str = ""
+    """An inference component deploy: the IC's name (no traffic weights: callers name the IC)."""
     weights: list[float] = field(default_factory=list)
     bake_seconds: float | None = None
     check_seconds: float | None = None
@@ -108,6 +110,9 @@ class FactsReader:
         f.canary_variant = _text(names.get("CanaryVariant"))
         weights = document.get("CanaryWeights")
         f.weights = [w for w in map(_number, weights) if w is not None] if isinstance(weights, list) else []
+        component = document.get("Component")
+        if isinstance(component, Mapping):
+            f.component, f.weights = _text(component.get("Name")), []
         f.bake_seconds, f.check_seconds = (
             _number(document.get("BakeSeconds")),
             _number(document.get("AlarmCheckSeconds")),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from canary.comparison import check_line, numbers_of
+from canary.component_lines import create_component, describe_component, update_component
 from canary.gate_lines import gate_answered
 from canary.guardrail_lines import put_alarm_line
 from canary.schedule_lines import captured, put_back
@@ -213,6 +214,12 @@ TASK_LINES: Mapping[tuple[str, str], TaskLine] = {
     ("applicationautoscaling", "putScalingPolicy"): _simple("scaling policy {PolicyName} on {ResourceId}"),
     ("applicationautoscaling", "describeScheduledActions"): captured,
     ("applicationautoscaling", "putScheduledAction"): put_back,
+    ("sagemaker", "describeInferenceComponent"): describe_component,
+    ("sagemaker", "createInferenceComponent"): create_component,
+    ("sagemaker", "updateInferenceComponent"): update_component,
+    ("sagemaker", "deleteInferenceComponent"): _simple(
+        "deleted inference component {InferenceComponentName}"
+    ),
 }
 """Human line of a successful task, by service and API call (``aws-sdk:SERVICE:call``)."""
 
@@ -238,6 +245,10 @@ EXPECTED_FAILURES: Mapping[tuple[str, str], tuple[str, str]] = {
     ),
     ("sagemaker", "deleteModel"): ("Could not find", "model {ModelName}: already gone"),
     ("cloudwatch", "deleteAlarms"): ("ResourceNotFound", "the canary alarms: already gone"),
+    ("sagemaker", "describeInferenceComponent"): (
+        "Could not find inference component",
+        "inference component {InferenceComponentName} does not exist yet: it is created",
+    ),
 }
 """Failed tasks shown as info lines (canary/statemachine.asl.yaml catches each of them)."""
 
@@ -248,7 +259,15 @@ HARMLESS_FAILURES: Mapping[tuple[str, str], str] = {
 }
 """Failed tasks whose warning says that the deploy is not affected."""
 
-UPDATE_CALLS = frozenset({"createEndpoint", "updateEndpoint", "updateEndpointWeightsAndCapacities"})
+UPDATE_CALLS = frozenset(
+    {
+        "createEndpoint",
+        "updateEndpoint",
+        "updateEndpointWeightsAndCapacities",
+        "createInferenceComponent",
+        "updateInferenceComponent",
+    }
+)
 
 
 def service_of(resource_type: str) -> str:

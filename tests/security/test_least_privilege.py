@@ -34,6 +34,9 @@ from botocore import xform_name
 from canary.emulator import Emulator
 from canary.gates import waiting_token
 from tests.action.conftest import OTHER_IMAGE, Runner, base_inputs, make_endpoint, wait_for
+from tests.action.test_inference_components import inputs as ic_inputs
+from tests.action.test_inference_components import make_endpoint as make_ic_endpoint
+from tests.conftest import timings
 from tests.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +100,9 @@ NO_RESOURCE_LEVEL = {
     "servicequotas:ListAWSDefaultServiceQuotas",
     "servicequotas:ListServiceQuotas",
 }
-SAGEMAKER_RESOURCE = re.compile(r"^arn:aws:sagemaker:\*:\*:(endpoint|endpoint-config|model)/\*$")
+SAGEMAKER_RESOURCE = re.compile(
+    r"^arn:aws:sagemaker:\*:\*:(endpoint|endpoint-config|model|inference-component)/\*$"
+)
 PASSED_ROLES = ({"Ref": "SageMakerExecutionRoleArn"}, {"Fn::GetAtt": ["StateMachineRole", "Arn"]})
 ANSWER_ACTIONS = {
     "states:SendTaskSuccess",
@@ -307,6 +312,12 @@ def test_ci_policy_allows_exactly_what_the_action_calls(
     second.signal(signal.SIGINT)
     cancelled = second.wait(30)
     assert cancelled.outputs["status"] == "ABORTED", cancelled.stdout + cancelled.stderr
+
+    # A deploy to an inference component reads it before starting (canary/component_checks.py).
+    emulator.set_timings(timings(create_seconds=0.0, update_seconds=0.3, weights_seconds=0.05))
+    make_ic_endpoint(aws)
+    ic = runner.run(ic_inputs("llm", wait_minutes="0.01"))
+    assert ic.returncode == 0, ic.stdout + ic.stderr
 
     observed = _observed(recorder)
     policy = _policy_actions(_load(CI_POLICY))

@@ -297,12 +297,13 @@ def test_the_guardrails_flow_carries_the_canary_flows_fields() -> None:
 
 def test_the_guardrails_definition_stays_within_its_size() -> None:
     """The second definition (strategy blue-green / rolling) is held to its measured size
-    (docs/strategies.md): 770 source lines and 42 states (Map inner states included) at most; it
-    grows only with a reason."""
+    (docs/strategies.md): 770 source lines and 42 states (Map inner states included) for the
+    endpoint's strategies, plus the inference-component branch (docs/inference-components.md: 280
+    lines, 16 states); it grows only with a reason."""
     from canary.statemachine import GUARDRAILS_PATH
     from canary.statemachine import load_definition as load
 
     source = GUARDRAILS_PATH.with_suffix("").with_suffix(".asl.yaml").read_text(encoding="utf-8")
     states = list(_states(json.loads(load("guardrails"))["States"]))
-    assert len(source.splitlines()) <= 770
-    assert len(states) <= 42
+    assert len(source.splitlines()) <= 770 + 280
+    assert len(states) <= 42 + 16
