@@ -27,6 +27,7 @@ See docs/emulator.md for what still differs from AWS.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -145,18 +146,41 @@ def _from_jsonata(value: Any) -> Any:
     raise QueryEvaluationError("returned an unsupported result type.")
 
 
+_COMPILED: dict[str, Any] = {}
+"""Expression → its compiled template (parsed once per process: a definition's expressions recur at
+every transition, and parsing was a large share of the emulator's CPU)."""
+
+
+def _compiled(expression: str) -> Any:
+    """A fresh evaluator of ``expression`` over its one parsed template.
+
+    The copy shares the template's AST (evaluation does not change it) and its environment, which
+    holds only the registered functions: :meth:`jsonata.Jsonata.evaluate` binds the variables and the
+    input in a child frame of it, since bindings are always given. The copy's own ``timestamp`` (set by
+    ``evaluate``) is what ``$now``/``$millis`` read through ``Jsonata.CURRENT``, which this thread points
+    at the copy, as a new ``Jsonata`` would.
+    """
+    import jsonata
+
+    template = _COMPILED.get(expression)
+    if template is None:
+        template = jsonata.Jsonata(expression)
+        template.set_output_convert_nulls(False)
+        for name, function in STEP_FUNCTIONS_FUNCTIONS.items():
+            template.register_lambda(name, function)
+        _COMPILED[expression] = template
+    compiled = copy.copy(template)
+    jsonata.Jsonata.CURRENT.jsonata = compiled
+    return compiled
+
+
 def evaluate(expression: str, bindings: dict[str, Any]) -> Any:
     """The JSON value of ``expression`` with ``bindings`` (variable name without ``$`` → JSON value).
 
     Raises :class:`QueryEvaluationError` when the expression fails or its result is undefined.
     """
-    import jsonata
-
     try:
-        compiled = jsonata.Jsonata(expression)
-        compiled.set_output_convert_nulls(False)
-        for name, function in STEP_FUNCTIONS_FUNCTIONS.items():
-            compiled.register_lambda(name, function)
+        compiled = _compiled(expression)
         result = compiled.evaluate(None, {name: _to_jsonata(value) for name, value in bindings.items()})
     except QueryEvaluationError:
         raise
