@@ -470,13 +470,19 @@ def test_scale_to_zero_and_runtime_config(sm: Any, aws: Any, emulator: Emulator)
     assert wait(sm, "llm")["RuntimeConfig"] == {"DesiredCopyCount": 6, "CurrentCopyCount": 4}
 
 
-def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
+def test_autoscaling_target_and_delete(sm: Any, aws: Any, emulator: Emulator) -> None:
     """Application Auto Scaling registers sagemaker:inference-component:DesiredCopyCount for ResourceId
     inference-component/NAME of an existing IC and keeps its policies and scheduled actions
     (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html);
     DeleteInferenceComponent goes Deleting, then the IC and its target are gone
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteInferenceComponent.html); the
-    endpoint cannot be deleted before its ICs (aws/amazon-sagemaker-feedback#143)."""
+    endpoint cannot be deleted before its ICs (aws/amazon-sagemaker-feedback#143). The delete lasts
+    0.5 s here, so a loaded machine still reads it Deleting."""
+    emulator.set_timings(
+        timings(
+            create_seconds=0.0, update_seconds=PROVISION, weights_seconds=0.5, deployment_wait_scale=SCALE
+        )
+    )
     scaling = aws("application-autoscaling")
     ic_endpoint(sm)
     create_ic(sm, "llm", copies=2)
@@ -521,7 +527,7 @@ def test_autoscaling_target_and_delete(sm: Any, aws: Any) -> None:
         sm.describe_inference_component(InferenceComponentName="llm")["InferenceComponentStatus"]
         == "Deleting"
     )
-    time.sleep(SHIFT + 0.05)
+    time.sleep(0.55)
     with pytest.raises(ClientError, match="Could not find inference component"):
         sm.describe_inference_component(InferenceComponentName="llm")
     assert scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
