@@ -32,7 +32,8 @@ import threading
 import time
 from typing import Any
 
-from bench.common import IMAGE_PREFIX, SAGEMAKER_ROLE, client, create_machine, wait_closed
+from bench.common import client, create_machine, wait_closed
+from bench.latency import INSTANCE_TYPE, create_endpoint
 from bench.transitions import UPDATE_MINUTES, deploy_input, scaled_waits
 from canary.emulator import Emulator, EmulatorTimings
 from canary.emulator.instances import instance_seconds, peak
@@ -42,36 +43,11 @@ TIME_SCALE = 1 / 60
 """Real seconds per emulated second (1 s per minute)."""
 FLEET = 4
 """Instances of the endpoint's variant before the deploy."""
-INSTANCE_TYPE = "ml.m5.large"
 
 
 def create_fleet(emulator: Emulator, name: str, count: int = FLEET) -> None:
-    """An endpoint InService on model v1 with ``count`` instances (created directly, instantly)."""
-    emulator.set_timings(EmulatorTimings())
-    sagemaker = client(emulator, "sagemaker")
-    sagemaker.create_model(
-        ModelName=f"{name}-v1",
-        ExecutionRoleArn=SAGEMAKER_ROLE,
-        PrimaryContainer={"Image": f"{IMAGE_PREFIX}:1"},
-    )
-    sagemaker.create_endpoint_config(
-        EndpointConfigName=f"{name}-v1",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": f"{name}-v1",
-                "InstanceType": INSTANCE_TYPE,
-                "InitialInstanceCount": count,
-                "InitialVariantWeight": 1.0,
-            }
-        ],
-    )
-    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-v1")
-    deadline = time.monotonic() + 30
-    while sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"] != "InService":
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"endpoint {name} not InService")
-        time.sleep(0.05)
+    """An endpoint InService on model v1 with ``count`` instances of :data:`INSTANCE_TYPE`."""
+    create_endpoint(emulator, name, instances=count)
 
 
 def figures(

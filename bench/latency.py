@@ -168,6 +168,10 @@ def follow_describe(emulator: Emulator, arn: str, reader: Reader, interval: floa
     reader.calls, reader.bytes = meter.snapshot()
 
 
+INSTANCE_TYPE = "ml.m5.large"
+"""The bench's endpoints' instance type."""
+
+
 def create_endpoint(emulator: Emulator, name: str, *, instances: int = 1) -> None:
     """An endpoint of ``instances`` InService on model v1 (created directly, instantly)."""
     emulator.set_timings(EmulatorTimings())
@@ -183,7 +187,7 @@ def create_endpoint(emulator: Emulator, name: str, *, instances: int = 1) -> Non
             {
                 "VariantName": "AllTraffic",
                 "ModelName": f"{name}-v1",
-                "InstanceType": "ml.m5.large",
+                "InstanceType": INSTANCE_TYPE,
                 "InitialInstanceCount": instances,
                 "InitialVariantWeight": 1.0,
             }

@@ -23,6 +23,7 @@ from itertools import pairwise
 from typing import Any
 
 from bench.common import SAGEMAKER_ROLE, client, create_machine, wait_closed
+from bench.latency import INSTANCE_TYPE, create_endpoint
 from bench.transitions import UPDATE_MINUTES, scaled_waits
 from canary.emulator import Emulator, EmulatorTimings, guardrails_run
 from canary.execution_document import strategy_settings
@@ -45,17 +46,7 @@ STRATEGIES = {
 
 
 def _endpoint(emulator: Emulator, name: str) -> None:
-    emulator.set_timings(EmulatorTimings())
-    sagemaker = client(emulator, "sagemaker")
-    sagemaker.create_model(
-        ModelName=f"{name}-v1", ExecutionRoleArn=SAGEMAKER_ROLE, PrimaryContainer={"Image": f"{IMAGE}:1"}
-    )
-    variant = {"VariantName": "AllTraffic", "ModelName": f"{name}-v1", "InstanceType": "ml.m5.large"}
-    sagemaker.create_endpoint_config(
-        EndpointConfigName=f"{name}-v1",
-        ProductionVariants=[{**variant, "InitialInstanceCount": FLEET, "InitialVariantWeight": 1.0}],
-    )
-    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-v1")
+    create_endpoint(emulator, name, instances=FLEET)
     client(emulator, "cloudwatch").put_metric_alarm(
         AlarmName=f"{name}-latency",
         Namespace="AWS/SageMaker",
@@ -172,7 +163,8 @@ def run(emulator: Emulator) -> dict[str, Any]:
         "strategies": rows,
         "fleet": FLEET,
         "deploy": (
-            f"{FLEET} x ml.m5.large; provisioning {UPDATE_MINUTES:g} min, traffic shift {SHIFT_SECONDS:g} s, "
+            f"{FLEET} x {INSTANCE_TYPE}; provisioning {UPDATE_MINUTES:g} min, "
+            f"traffic shift {SHIFT_SECONDS:g} s, "
             f"bake {BAKE_MINUTES:g} min; blue-green canary 20 % (1 instance) then the rest, rolling batches "
             f"of 1; alarm {ALARM_INTO_BAKE:g} s into the second bake"
         ),
