@@ -40,6 +40,8 @@ CHOICES: dict[str, str] = {
     "rolling (SageMaker's deployment guardrails)",
     "on_low_traffic": "is not an option: use fail (roll back), extend (bake again, up to max-extensions "
     "times) or promote",
+    "create_endpoint": "is not an option: use allow (create the endpoint when it does not exist) or never "
+    "(refuse with exit status 2 when it does not exist)",
 }
 """Inputs (by field) that take one of their ``Literal`` type's values: what a wrong one is told."""
 

@@ -16,12 +16,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from canary.input_fields import InputModel, input_alias
-from canary.parsers import text_of
-
-CREATE_ENDPOINT = ("allow", "never")
 
 ECR_HOST = re.compile(
     r"^\d{12}\.(?:dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
@@ -55,17 +52,7 @@ class SafetyInputs(InputModel):
     """``create-endpoint``, and the image's region checked against ``aws-region`` (action.yml)."""
 
     create_endpoint: Literal["allow", "never"] = Field(default="allow", alias=input_alias("create-endpoint"))
-
-    @field_validator("create_endpoint", mode="before")
-    @classmethod
-    def _create_endpoint(cls, value: object) -> str:
-        text = text_of(value) or "allow"
-        if text not in CREATE_ENDPOINT:
-            raise ValueError(
-                f"{text!r} is not an option: use allow (create the endpoint when it does not exist) or "
-                "never (refuse with exit status 2 when it does not exist)"
-            )
-        return text
+    """One of its values, checked by :class:`canary.input_fields.InputModel` (``CHOICES``)."""
 
     @model_validator(mode="after")
     def _image_in_the_endpoints_region(self) -> SafetyInputs:
