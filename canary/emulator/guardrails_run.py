@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -217,14 +218,23 @@ def _find_rollback(guarded: Guarded, now: float) -> None:
 
 
 def _alarm_periods(guarded: Guarded) -> dict[str, list[tuple[float, float]]]:
-    """Per rollback alarm: the periods (seconds after the start) it spent in ALARM."""
-    if not guarded.plan.alarms:
+    """Per rollback alarm of this deployment: the periods (seconds after its start) it spent in ALARM."""
+    return alarm_periods(guarded.account, guarded.region, guarded.plan.alarms, guarded.started)
+
+
+def alarm_periods(
+    account: str, region: str, alarms: Sequence[str], started: datetime
+) -> dict[str, list[tuple[float, float]]]:
+    """Per alarm, the periods (seconds after ``started``) it spent in ALARM, read from the emulator's
+    CloudWatch alarm history (an alarm that fired and cleared between two reads still counts); also
+    what an inference component's rolling update watches (canary/emulator/ic_rollout.py)."""
+    if not alarms:
         return {}
     from moto.cloudwatch.models import cloudwatch_backends
 
-    backend = cloudwatch_backends[guarded.account][guarded.region]
+    backend = cloudwatch_backends[account][region]
     periods: dict[str, list[tuple[float, float]]] = {}
-    for name in guarded.plan.alarms:
+    for name in alarms:
         alarm = backend.alarms.get(name)
         if alarm is None:
             continue
@@ -234,8 +244,8 @@ def _alarm_periods(guarded: Guarded) -> dict[str, list[tuple[float, float]]]:
             if state != "ALARM":
                 continue
             until = changes[number + 1][0] if number + 1 < len(changes) else None
-            begin = (since - guarded.started).total_seconds()
-            end = math.inf if until is None else (until - guarded.started).total_seconds()
+            begin = (since - started).total_seconds()
+            end = math.inf if until is None else (until - started).total_seconds()
             periods.setdefault(name, []).append((begin, end))
     return periods
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 COPY_COUNT = "COPY_COUNT"
@@ -257,19 +256,11 @@ def _find_rollback(rollout: Rollout, now: float) -> None:
 
 
 def alarm_periods(rollout: Rollout) -> dict[str, list[tuple[float, float]]]:
-    """Per rollback alarm, its periods in ALARM (seconds after the start): ``guardrails_run``'s reading
-    of the emulator's CloudWatch alarm history."""
-    if not rollout.alarms:
-        return {}
+    """Per rollback alarm, its periods in ALARM (seconds after the start), read as a guarded
+    endpoint deployment reads them (:func:`canary.emulator.guardrails_run.alarm_periods`)."""
     from canary.emulator import guardrails_run
 
-    view = SimpleNamespace(
-        plan=SimpleNamespace(alarms=rollout.alarms),
-        account=rollout.account,
-        region=rollout.region,
-        started=rollout.started,
-    )
-    return guardrails_run._alarm_periods(view)  # type: ignore[arg-type]
+    return guardrails_run.alarm_periods(rollout.account, rollout.region, rollout.alarms, rollout.started)
 
 
 def current(rollout: Rollout) -> Step:
